@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The closure. Phase 1 follows the edges that load a module (hard, soft pre/post)
+ * from the roots: everything reached is loaded. Phase 2 follows every edge (weak
+ * included) from every module in the set: what it adds is in the image but never
+ * loaded. Modinfo is read in batches between rounds of phase 2, in parallel.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <string.h>
+
+#include "libmodset-private.h"
+
+static int add_targets(struct modset_set *set, struct modset_module *from, const char *target,
+		       enum modset_edge edge, bool untagged, struct ptrv *dst)
+{
+	struct ptrv found = { 0 };
+	int r;
+
+	r = lookup_target(set, target, &found);
+	if (r == 0 && found.n == 0)
+		r = set_add_missing(set, target,
+				    edge == MODSET_EDGE_WEAK ? MODSET_MISSING_WEAK
+							     : MODSET_MISSING_SOFT,
+				    from->name);
+	for (size_t i = 0; i < found.n && r == 0; i++) {
+		struct modset_module *t = found.v[i];
+
+		r = module_add_reason(t, edge, from->name, untagged);
+		if (r == 0)
+			r = ptrv_push(dst, t);
+	}
+	ptrv_done(&found);
+	return r;
+}
+
+static int add_softdep(struct modset_set *set, struct modset_module *m,
+		       const struct softdep_rule *rule)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < rule->pre.n && r == 0; i++)
+		r = add_targets(set, m, rule->pre.v[i], MODSET_EDGE_SOFT_PRE, false, &m->pre);
+	for (size_t i = 0; i < rule->post.n && r == 0; i++)
+		r = add_targets(set, m, rule->post.v[i], MODSET_EDGE_SOFT_POST, false, &m->post);
+	if (set->compat || (set->flags & MODSET_RESOLVE_NO_WEAK))
+		return r;
+	for (size_t i = 0; i < rule->untagged.n && r == 0; i++)
+		r = add_targets(set, m, rule->untagged.v[i], MODSET_EDGE_WEAK, true, &m->weak);
+	return r;
+}
+
+static int hard_edges(struct modset_set *set, struct modset_module *m)
+{
+	struct kmod_list *deps, *l;
+	int r = 0;
+
+	if (m->builtin || !m->kmod)
+		return 0;
+	deps = kmod_module_get_dependencies(m->kmod);
+	kmod_list_foreach(l, deps)
+	{
+		struct kmod_module *km = kmod_module_get_module(l);
+		const char *name = kmod_module_get_name(km);
+		struct modset_module *d;
+
+		r = lookup_module_by_name(set, name, &d);
+		if (r < 0) {
+			kmod_module_unref(km);
+			break;
+		}
+		if (!d) {
+			r = set_add_missing(set, name, MODSET_MISSING_HARD, m->name);
+		} else {
+			r = module_add_reason(d, MODSET_EDGE_HARD, m->name, false);
+			if (r == 0)
+				r = ptrv_push(&m->hard, d);
+		}
+		kmod_module_unref(km);
+		if (r < 0)
+			break;
+	}
+	kmod_module_unref_list(deps);
+	return r;
+}
+
+/* Hard and soft edges of @m (and untagged softdep tokens, which are weak). */
+static int load_edges(struct modset_set *set, struct modset_module *m)
+{
+	const struct modset_config *cfg = &set->ctx->cfg;
+	const struct builtin_info *b;
+	int r;
+
+	if (m->edges_done)
+		return 0;
+	m->edges_done = true;
+	r = hard_edges(set, m);
+	if (r < 0 || (set->flags & MODSET_RESOLVE_NO_SOFT))
+		return r;
+	for (size_t i = 0; i < cfg->n_softdeps; i++) {
+		if (fnmatch(cfg->softdeps[i].pattern, m->name, 0) != 0)
+			continue;
+		r = add_softdep(set, m, &cfg->softdeps[i]);
+		if (r < 0 || set->compat)
+			return r;
+	}
+	if (!m->builtin || set->compat)
+		return 0;
+	b = hmap_get(&cfg->builtin_by_name, m->name);
+	for (size_t i = 0; b && i < b->softdep.n; i++) {
+		struct softdep_rule rule = { 0 };
+		_cleanup_free_ char *body = strdup(b->softdep.v[i]);
+
+		if (!body)
+			return -ENOMEM;
+		r = softdep_parse_body(&rule, body);
+		if (r == 0)
+			r = add_softdep(set, m, &rule);
+		softdep_rule_done(&rule);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_weak_list(struct modset_set *set, struct modset_module *m, const struct strv *v)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < v->n && r == 0; i++) {
+		_cleanup_free_ char *copy = strdup(v->v[i]);
+		char *save = NULL;
+
+		if (!copy)
+			return -ENOMEM;
+		/* A modinfo value may name several modules. */
+		for (char *t = strtok_r(copy, " \t", &save); t && r == 0;
+		     t = strtok_r(NULL, " \t", &save))
+			r = add_targets(set, m, t, MODSET_EDGE_WEAK, false, &m->weak);
+	}
+	return r;
+}
+
+static int weak_edges(struct modset_set *set, struct modset_module *m)
+{
+	const struct modset_config *cfg = &set->ctx->cfg;
+	const struct builtin_info *b;
+	int r = 0;
+
+	for (size_t i = 0; i < cfg->n_weakdeps && r == 0; i++)
+		if (fnmatch(cfg->weakdeps[i].pattern, m->name, 0) == 0)
+			r = add_weak_list(set, m, &cfg->weakdeps[i].deps);
+	if (r == 0)
+		r = add_weak_list(set, m, &m->modinfo_weak);
+	b = m->builtin ? hmap_get(&cfg->builtin_by_name, m->name) : NULL;
+	if (r == 0 && b)
+		r = add_weak_list(set, m, &b->weakdep);
+	if (r == 0 && m->kmod && set->ctx->kmod_get_weakdeps) {
+		struct kmod_list *list = NULL, *l;
+
+		/* libkmod >= 33 reads the same sources; take its answer too. */
+		if (set->ctx->kmod_get_weakdeps(m->kmod, &list) == 0)
+			kmod_list_foreach(l, list)
+			{
+				struct kmod_module *km = kmod_module_get_module(l);
+
+				if (r == 0)
+					r = add_targets(set, m, kmod_module_get_name(km),
+							MODSET_EDGE_WEAK, false, &m->weak);
+				kmod_module_unref(km);
+			}
+		kmod_module_unref_list(list);
+	}
+	return r;
+}
+
+static int read_modinfo(struct modset_set *set, struct modset_module **mods, size_t n,
+			bool want_weak)
+{
+	const struct modset_config *cfg = &set->ctx->cfg;
+	struct modinfo_job *jobs;
+	size_t nj = 0;
+	int r;
+
+	jobs = calloc(n ? n : 1, sizeof(*jobs));
+	if (!jobs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct modset_module *m = mods[i];
+
+		if (m->modinfo_done)
+			continue;
+		m->modinfo_done = true;
+		if (m->builtin) {
+			const struct builtin_info *b = hmap_get(&cfg->builtin_by_name, m->name);
+
+			for (size_t k = 0; b && k < b->firmware.n; k++)
+				if (strv_push(&m->firmware, b->firmware.v[k]) < 0) {
+					free(jobs);
+					return -ENOMEM;
+				}
+			continue;
+		}
+		jobs[nj++].path = m->path;
+	}
+	r = modinfo_read_batch(set->ctx, jobs, nj);
+	for (size_t i = 0, j = 0; i < n && j < nj; i++) {
+		struct modset_module *m = mods[i];
+
+		if (m->builtin || m->path != jobs[j].path)
+			continue;
+		if (r == 0 && want_weak) {
+			m->modinfo_weak = jobs[j].weakdep;
+			jobs[j].weakdep = (struct strv){ 0 };
+		}
+		if (r == 0 && (set->flags & MODSET_RESOLVE_MODINFO)) {
+			m->firmware = jobs[j].firmware;
+			jobs[j].firmware = (struct strv){ 0 };
+		}
+		strv_done(&jobs[j].weakdep);
+		strv_done(&jobs[j].firmware);
+		j++;
+	}
+	free(jobs);
+	return r;
+}
+
+static int phase_load(struct modset_set *set)
+{
+	for (size_t head = 0; head < set->mods.n; head++) {
+		struct modset_module *m = set->mods.v[head];
+		struct ptrv *lists[] = { &m->hard, &m->pre, &m->post };
+		int r;
+
+		if (!m->load)
+			continue;
+		r = load_edges(set, m);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < ARRAY_SIZE(lists); k++)
+			for (size_t i = 0; i < lists[k]->n; i++) {
+				struct modset_module *t = lists[k]->v[i];
+
+				/* A target newly marked at an index below head is revisited. */
+				if (!t->load) {
+					t->load = true;
+					if (t->index < head)
+						head = t->index - 1;
+				}
+			}
+	}
+	return 0;
+}
+
+static int phase_image(struct modset_set *set)
+{
+	bool weak = !set->compat && !(set->flags & MODSET_RESOLVE_NO_WEAK);
+	bool weak_from_modinfo = weak && !set->ctx->cfg.have_modules_weakdep;
+	bool modinfo = weak_from_modinfo || (set->flags & MODSET_RESOLVE_MODINFO);
+	size_t done = 0;
+
+	while (done < set->mods.n) {
+		size_t end = set->mods.n;
+		int r;
+
+		if (modinfo) {
+			r = read_modinfo(set, (struct modset_module **)set->mods.v + done,
+					 end - done, weak_from_modinfo);
+			if (r < 0)
+				return r;
+		}
+		for (size_t i = done; i < end; i++) {
+			struct modset_module *m = set->mods.v[i];
+
+			r = load_edges(set, m);
+			if (r == 0 && weak && !m->weak_done)
+				r = weak_edges(set, m);
+			m->weak_done = true;
+			if (r < 0)
+				return r;
+		}
+		done = end;
+	}
+	return 0;
+}
+
+/* ---- load order, as kmod's probe list ---- */
+static int order_append(struct modset_set *set, struct modset_module *m)
+{
+	if (m->in_order || m->builtin || !m->load)
+		return 0;
+	m->in_order = true;
+	return ptrv_push(&set->order, m);
+}
+
+static int probe(struct modset_set *set, struct modset_module *m);
+
+static int fill_softdep(struct modset_set *set, struct modset_module *m)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < m->pre.n && r == 0; i++)
+		r = probe(set, m->pre.v[i]);
+	if (r == 0)
+		r = order_append(set, m);
+	for (size_t i = 0; i < m->post.n && r == 0; i++)
+		r = probe(set, m->post.v[i]);
+	return r;
+}
+
+static int probe(struct modset_set *set, struct modset_module *m)
+{
+	int r = 0;
+
+	if (m->probe_visited)
+		return 0;
+	m->probe_visited = true;
+	for (size_t i = 0; i < m->hard.n && r == 0; i++)
+		r = fill_softdep(set, m->hard.v[i]);
+	if (r == 0)
+		r = fill_softdep(set, m);
+	return r;
+}
+
+/* ---- cycles (Tarjan's strongly connected components) ---- */
+struct tarjan {
+	struct modset_set *set;
+	struct ptrv stack;
+	int index;
+};
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_cycle(const void *a, const void *b)
+{
+	return strcmp(**(const char *const *const *)a, **(const char *const *const *)b);
+}
+
+static bool has_edge(const struct modset_module *m, const struct modset_module *t)
+{
+	const struct ptrv *lists[] = { &m->hard, &m->pre, &m->post, &m->weak };
+
+	for (size_t k = 0; k < ARRAY_SIZE(lists); k++)
+		for (size_t i = 0; i < lists[k]->n; i++)
+			if (lists[k]->v[i] == t)
+				return true;
+	return false;
+}
+
+static int strongconnect(struct tarjan *t, struct modset_module *m)
+{
+	const struct ptrv *lists[] = { &m->hard, &m->pre, &m->post, &m->weak };
+	size_t base;
+	int r;
+
+	m->tarjan_index = m->tarjan_low = ++t->index;
+	if (ptrv_push(&t->stack, m) < 0)
+		return -ENOMEM;
+	m->tarjan_on_stack = true;
+	for (size_t k = 0; k < ARRAY_SIZE(lists); k++)
+		for (size_t i = 0; i < lists[k]->n; i++) {
+			struct modset_module *w = lists[k]->v[i];
+
+			if (!w->tarjan_index) {
+				r = strongconnect(t, w);
+				if (r < 0)
+					return r;
+				if (w->tarjan_low < m->tarjan_low)
+					m->tarjan_low = w->tarjan_low;
+			} else if (w->tarjan_on_stack && w->tarjan_index < m->tarjan_low) {
+				m->tarjan_low = w->tarjan_index;
+			}
+		}
+	if (m->tarjan_low != m->tarjan_index)
+		return 0;
+	for (base = t->stack.n; t->stack.v[base - 1] != m; base--)
+		;
+	base--;
+	if (t->stack.n - base > 1 || has_edge(m, m)) {
+		size_t n = t->stack.n - base;
+		const char **names = calloc(n + 1, sizeof(char *));
+
+		if (!names)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			names[i] = ((struct modset_module *)t->stack.v[base + i])->name;
+		qsort(names, n, sizeof(char *), cmp_cstr);
+		if (ptrv_push(&t->set->cycles, names) < 0) {
+			free(names);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = base; i < t->stack.n; i++)
+		((struct modset_module *)t->stack.v[i])->tarjan_on_stack = false;
+	t->stack.n = base;
+	return 0;
+}
+
+static int find_cycles(struct modset_set *set)
+{
+	struct tarjan t = { .set = set };
+	int r = 0;
+
+	for (size_t i = 0; i < set->mods.n && r == 0; i++) {
+		struct modset_module *m = set->mods.v[i];
+
+		if (!m->tarjan_index)
+			r = strongconnect(&t, m);
+	}
+	ptrv_done(&t.stack);
+	if (r == 0 && set->cycles.n > 1)
+		qsort(set->cycles.v, set->cycles.n, sizeof(void *), cmp_cycle);
+	return r;
+}
+
+static int resolve_roots(struct modset_set *set, const char *const *roots)
+{
+	for (size_t i = 0; roots && roots[i]; i++) {
+		struct ptrv found = { 0 };
+		int r = lookup_root(set, roots[i], &found);
+
+		if (r == 0 && found.n == 0)
+			r = set_add_missing(set, roots[i], MODSET_MISSING_ROOT, NULL);
+		for (size_t k = 0; k < found.n && r == 0; k++) {
+			struct modset_module *m = found.v[k];
+
+			m->load = true;
+			r = module_add_reason(m, MODSET_EDGE_ROOT, NULL, false);
+			if (r == 0)
+				r = ptrv_push(&set->roots, m);
+		}
+		ptrv_done(&found);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+MODSET_EXPORT int modset_resolve(struct modset_ctx *ctx, const char *const *roots,
+				 unsigned int flags, struct modset_set **ret)
+{
+	struct modset_set *set;
+	int r;
+
+	if (!ctx || !ret)
+		return -EINVAL;
+	*ret = NULL;
+	r = modset_load(ctx);
+	if (r < 0)
+		return r;
+	set = set_new(ctx);
+	if (!set)
+		return -ENOMEM;
+	set->flags = flags;
+	set->compat = flags & MODSET_RESOLVE_KMOD_COMPAT;
+
+	r = resolve_roots(set, roots);
+	if (r == 0)
+		r = phase_load(set);
+	if (r == 0)
+		r = phase_image(set);
+	for (size_t i = 0; i < set->roots.n && r == 0; i++)
+		r = probe(set, set->roots.v[i]);
+	if (r == 0)
+		r = find_cycles(set);
+	if (r < 0) {
+		modset_set_unref(set);
+		return r;
+	}
+	set_finish(set);
+	*ret = set;
+	return 0;
+}

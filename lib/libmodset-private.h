@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private to libmodset: struct layouts and helpers shared between lib/ files. */
+#ifndef LIBMODSET_PRIVATE_H
+#define LIBMODSET_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <syslog.h>
+
+#include <libkmod.h>
+
+#include "libmodset.h"
+
+#define MODSET_EXPORT __attribute__((visibility("default")))
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+/* Take ownership of a pointer: return it and set the variable to NULL. */
+#define TAKE_PTR(p)                                                                      \
+	({                                                                               \
+		__typeof__(p) _p_ = (p);                                                 \
+		(p) = NULL;                                                              \
+		_p_;                                                                     \
+	})
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline bool streq(const char *a, const char *b)
+{
+	return a == b || (a && b && __builtin_strcmp(a, b) == 0);
+}
+
+/* ---- logging (tree.c) ---- */
+void modset_log(const struct modset_ctx *ctx, int priority, const char *file, int line,
+		const char *fn, const char *format, ...) _printf_(6, 7);
+
+#define modset_log_cond(ctx, prio, ...)                                                  \
+	do {                                                                             \
+		if (modset_get_log_priority(ctx) >= (prio))                              \
+			modset_log(ctx, prio, __FILE__, __LINE__, __func__, __VA_ARGS__); \
+	} while (0)
+
+#define ERR(ctx, ...) modset_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+#define WARN(ctx, ...) modset_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+#define INFO(ctx, ...) modset_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define DBG(ctx, ...) modset_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+
+/* ---- growable arrays of strings / pointers (util.c) ---- */
+struct strv {
+	char **v;
+	size_t n, alloc;
+};
+int strv_push(struct strv *s, const char *str);
+int strv_push_take(struct strv *s, char *str);
+bool strv_contains(const struct strv *s, const char *str);
+void strv_done(struct strv *s);
+void strv_sort_uniq(struct strv *s);
+
+struct ptrv {
+	void **v;
+	size_t n, alloc;
+};
+int ptrv_push(struct ptrv *p, void *ptr);
+void ptrv_done(struct ptrv *p);
+
+/* Open-addressing string -> pointer map; keys are borrowed from the values. */
+struct hmap {
+	const char **keys;
+	void **vals;
+	size_t n, cap;
+};
+void *hmap_get(const struct hmap *m, const char *key);
+int hmap_put(struct hmap *m, const char *key, void *val);
+void hmap_done(struct hmap *m);
+
+/* Read a whole file (NUL-terminated). Returns 0 or -errno. */
+int read_file(const char *path, char **ret, size_t *ret_len);
+char *path_join(const char *a, const char *b);
+/* Normalize in place: '-' -> '_' outside [...]; stop at '.' if @stop_at_dot. */
+void normalize_inplace(char *s, bool stop_at_dot);
+/* True if @rel is a relative path with no ".." component. */
+bool path_is_safe_relative(const char *rel);
+
+/* ---- configuration (config.c) ---- */
+struct softdep_rule {
+	char *pattern;	/* normalized module name or fnmatch pattern */
+	struct strv pre, post, untagged;
+	const char *file; /* borrowed from ctx->config_files */
+	unsigned int line;
+};
+
+struct weakdep_rule {
+	char *pattern;
+	struct strv deps;
+	const char *file;
+	unsigned int line;
+};
+
+struct alias_rule {
+	char *pattern; /* normalized alias, fnmatch pattern */
+	char *modname; /* normalized module name */
+};
+
+struct builtin_info {
+	char *name;
+	struct strv softdep; /* raw "pre: a post: b" values */
+	struct strv weakdep;
+	struct strv firmware;
+	struct strv alias;
+};
+
+struct modset_config {
+	struct softdep_rule *softdeps;
+	size_t n_softdeps, alloc_softdeps;
+	struct weakdep_rule *weakdeps;
+	size_t n_weakdeps, alloc_weakdeps;
+	struct alias_rule *aliases;
+	size_t n_aliases, alloc_aliases;
+	bool have_modules_weakdep;
+	struct ptrv builtins; /* struct builtin_info *, in file order */
+	struct hmap builtin_by_name;
+	unsigned int warnings;
+};
+
+int config_load(struct modset_ctx *ctx);
+void config_done(struct modset_config *cfg);
+/* Parse the body of a softdep line ("pre: a b post: c") into @rule. */
+int softdep_parse_body(struct softdep_rule *rule, char *body);
+void softdep_rule_done(struct softdep_rule *r);
+int builtin_modinfo_parse(struct modset_config *cfg, const char *buf, size_t len);
+
+/* ---- kmod index validation (index.c) ---- */
+int index_validate(const char *path, const char **why);
+
+/* ---- modinfo (modinfo.c) ---- */
+struct modinfo_job {
+	const char *path; /* in */
+	struct strv weakdep, firmware; /* out */
+	int err;		       /* out: 0 or -errno */
+};
+int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n);
+
+/* ---- context ---- */
+struct modset_ctx {
+	int refcount;
+	modset_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+
+	char *moddir;
+	char *kver;
+	char *sysroot;
+	char **config_paths; /* NULL: the defaults under sysroot */
+	bool loaded;
+
+	struct kmod_ctx *kmod;
+	bool kmod_resources;
+	struct strv config_files;
+	struct modset_config cfg;
+
+	/* libkmod >= 33, through dlsym */
+	int (*kmod_get_weakdeps)(const struct kmod_module *, struct kmod_list **);
+};
+
+/* ---- set (set.c) ---- */
+struct reason {
+	enum modset_edge edge;
+	const char *from; /* name of a module in the same set, or NULL */
+	bool untagged;
+};
+
+struct modset_module {
+	char *name;
+	char *path;
+	const char *relpath; /* points into path */
+	bool builtin;
+	bool load;
+	struct reason *reasons;
+	size_t n_reasons, alloc_reasons;
+	struct strv firmware;
+
+	/* closure state */
+	struct kmod_module *kmod;
+	bool edges_done, weak_done, modinfo_done, probe_visited, in_order;
+	size_t index; /* insertion order, for determinism */
+	struct ptrv hard, pre, post, weak;
+	struct strv modinfo_weak;
+	int tarjan_index, tarjan_low;
+	bool tarjan_on_stack;
+};
+
+struct missing {
+	char *name;
+	enum modset_missing_kind kind;
+	const char *from;
+};
+
+struct modset_set {
+	int refcount;
+	struct modset_ctx *ctx;
+	struct ptrv mods;	/* struct modset_module *, sorted by name after resolve */
+	struct hmap by_name;
+	struct ptrv order;	/* load order */
+	struct missing *missing;
+	size_t n_missing, alloc_missing;
+	struct ptrv cycles;	/* char ** (NULL-terminated, names borrowed) */
+	struct ptrv roots;	/* root modules, in the order given */
+	unsigned int flags;
+	bool compat;
+};
+
+struct modset_set *set_new(struct modset_ctx *ctx);
+struct modset_module *set_add(struct modset_set *set, const char *name, const char *path,
+			      bool builtin);
+int module_add_reason(struct modset_module *m, enum modset_edge edge, const char *from,
+		      bool untagged);
+int set_add_missing(struct modset_set *set, const char *name, enum modset_missing_kind kind,
+		    const char *from);
+void set_finish(struct modset_set *set);
+
+/* ---- lookup (lookup.c) ---- */
+/* Resolve a name or alias to modules of the tree; appends struct modset_module *
+ * (added to @set) to @out. 0 (possibly nothing found) or -errno. */
+int lookup_target(struct modset_set *set, const char *target, struct ptrv *out);
+int lookup_root(struct modset_set *set, const char *root, struct ptrv *out);
+int lookup_module_by_name(struct modset_set *set, const char *name,
+			  struct modset_module **ret);
+int module_check_path(struct modset_ctx *ctx, const char *name, const char *path);
+
+#endif

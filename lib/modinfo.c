@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading module files' .modinfo (weakdep=, firmware=) through libkmod, which
+ * decompresses .ko.xz / .ko.zst as it was built to. Decompression dominates the
+ * cost, so a batch is spread over the CPUs; each worker has its own libkmod context
+ * (a kmod_ctx is not thread-safe), and results land in the caller's job slots, so
+ * the outcome does not depend on scheduling.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libmodset-private.h"
+
+struct pool {
+	struct modset_ctx *ctx;
+	struct modinfo_job *jobs;
+	size_t n;
+	size_t next; /* atomic */
+};
+
+static void read_one(struct kmod_ctx *kctx, struct modinfo_job *job)
+{
+	struct kmod_module *mod = NULL;
+	struct kmod_list *info = NULL, *l;
+	int r;
+
+	r = kmod_module_new_from_path(kctx, job->path, &mod);
+	if (r < 0) {
+		job->err = r;
+		return;
+	}
+	r = kmod_module_get_info(mod, &info);
+	if (r < 0) {
+		job->err = r == -ENOENT ? -EBADMSG : r;
+		kmod_module_unref(mod);
+		return;
+	}
+	kmod_list_foreach(l, info)
+	{
+		const char *key = kmod_module_info_get_key(l);
+		const char *val = kmod_module_info_get_value(l);
+		struct strv *dst = NULL;
+
+		if (!key || !val)
+			continue;
+		if (streq(key, "weakdep"))
+			dst = &job->weakdep;
+		else if (streq(key, "firmware"))
+			dst = &job->firmware;
+		if (dst && strv_push(dst, val) < 0) {
+			job->err = -ENOMEM;
+			break;
+		}
+	}
+	kmod_module_info_free_list(info);
+	kmod_module_unref(mod);
+}
+
+static struct kmod_ctx *worker_kmod(struct modset_ctx *ctx)
+{
+	static const char *const no_config[] = { NULL };
+	struct kmod_ctx *k = kmod_new(ctx->moddir, no_config);
+
+	/* Errors come back through job->err and are logged by the caller. */
+	if (k)
+		kmod_set_log_priority(k, 0);
+	return k;
+}
+
+static void *worker(void *arg)
+{
+	struct pool *pool = arg;
+	struct kmod_ctx *k = worker_kmod(pool->ctx);
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= pool->n)
+			break;
+		if (!k)
+			pool->jobs[i].err = -ENOMEM;
+		else
+			read_one(k, &pool->jobs[i]);
+	}
+	if (k)
+		kmod_unref(k);
+	return NULL;
+}
+
+static unsigned int worker_count(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *env = getenv("MODSET_THREADS");
+	size_t w;
+
+	if (env && *env)
+		cpus = strtol(env, NULL, 10);
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > 16)
+		cpus = 16;
+	w = n / 4 + 1;
+	return w < (size_t)cpus ? (unsigned int)w : (unsigned int)cpus;
+}
+
+int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n)
+{
+	struct pool pool = { .ctx = ctx, .jobs = jobs, .n = n };
+	pthread_t threads[16];
+	unsigned int nthreads, started = 0;
+
+	if (n == 0)
+		return 0;
+	nthreads = worker_count(n);
+	for (unsigned int i = 1; i < nthreads; i++) {
+		if (pthread_create(&threads[started], NULL, worker, &pool) != 0)
+			break;
+		started++;
+	}
+	worker(&pool);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].err == -ENOMEM)
+			return -ENOMEM;
+		if (jobs[i].err < 0) {
+			ERR(ctx, "%s: cannot read module: %s\n", jobs[i].path,
+			    strerror(-jobs[i].err));
+			return jobs[i].err;
+		}
+	}
+	return 0;
+}

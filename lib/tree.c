@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The context: a module tree, its indexes, logging. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "libmodset-private.h"
+
+static void log_stderr(void *data _unused_, int priority _unused_, const char *file _unused_,
+		       int line _unused_, const char *fn _unused_, const char *format,
+		       va_list args)
+{
+	fprintf(stderr, "libmodset: ");
+	vfprintf(stderr, format, args);
+}
+
+void modset_log(const struct modset_ctx *ctx, int priority, const char *file, int line,
+		const char *fn, const char *format, ...)
+{
+	va_list args;
+
+	if (!ctx->log_fn)
+		return;
+	va_start(args, format);
+	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	va_end(args);
+}
+
+static int log_priority_from_string(const char *s)
+{
+	static const struct {
+		const char *name;
+		int prio;
+	} names[] = {
+		{ "err", LOG_ERR },	      { "error", LOG_ERR }, { "warning", LOG_WARNING },
+		{ "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
+		{ "debug", LOG_DEBUG },
+	};
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end != s && (*end == '\0' || *end == ' ' || *end == '\n'))
+		return (int)v;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strncasecmp(s, names[i].name, strlen(names[i].name)) == 0)
+			return names[i].prio;
+	return LOG_ERR;
+}
+
+/* libkmod's own messages, forwarded into ours. */
+static void log_from_kmod(void *data, int priority, const char *file, int line,
+			  const char *fn, const char *format, va_list args)
+{
+	struct modset_ctx *ctx = data;
+
+	if (ctx->log_fn && priority <= ctx->log_priority)
+		ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+}
+
+/* The sysroot is what comes before "[/usr]/lib/modules/KVER". */
+static char *infer_sysroot(const char *moddir)
+{
+	const char *p = NULL, *s;
+	size_t len;
+
+	for (s = strstr(moddir, "/lib/modules/"); s; s = strstr(s + 1, "/lib/modules/"))
+		p = s;
+	if (!p || strchr(p + strlen("/lib/modules/"), '/'))
+		return strdup("/");
+	len = p - moddir;
+	if (len >= 4 && strncmp(p - 4, "/usr", 4) == 0)
+		len -= 4;
+	if (len == 0)
+		return strdup("/");
+	return strndup(moddir, len);
+}
+
+MODSET_EXPORT struct modset_ctx *modset_new(const char *moddir,
+					    const char *const *config_paths)
+{
+	struct modset_ctx *ctx;
+	char buf[PATH_MAX];
+	const char *env;
+	size_t n = 0, len;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		goto fail;
+	ctx->refcount = 1;
+	ctx->log_fn = log_stderr;
+	ctx->log_priority = LOG_ERR;
+	env = secure_getenv("MODSET_LOG");
+	if (env)
+		ctx->log_priority = log_priority_from_string(env);
+
+	if (!moddir) {
+		struct utsname u;
+
+		if (uname(&u) < 0)
+			goto fail;
+		snprintf(buf, sizeof(buf), "/lib/modules/%s", u.release);
+		moddir = buf;
+	}
+	if (!*moddir) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (moddir[0] == '/') {
+		ctx->moddir = strdup(moddir);
+	} else {
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			goto fail;
+		ctx->moddir = path_join(cwd, moddir);
+	}
+	if (!ctx->moddir)
+		goto fail;
+	len = strlen(ctx->moddir);
+	while (len > 1 && ctx->moddir[len - 1] == '/')
+		ctx->moddir[--len] = '\0';
+	ctx->kver = strdup(strrchr(ctx->moddir, '/') + 1);
+	ctx->sysroot = infer_sysroot(ctx->moddir);
+	if (!ctx->kver || !ctx->sysroot)
+		goto fail;
+
+	if (config_paths) {
+		while (config_paths[n])
+			n++;
+		ctx->config_paths = calloc(n + 1, sizeof(char *));
+		if (!ctx->config_paths)
+			goto fail;
+		for (size_t i = 0; i < n; i++) {
+			ctx->config_paths[i] = strdup(config_paths[i]);
+			if (!ctx->config_paths[i])
+				goto fail;
+		}
+	}
+	return ctx;
+fail:
+	if (!errno)
+		errno = ENOMEM;
+	return modset_unref(ctx);
+}
+
+MODSET_EXPORT struct modset_ctx *modset_ref(struct modset_ctx *ctx)
+{
+	if (ctx)
+		ctx->refcount++;
+	return ctx;
+}
+
+MODSET_EXPORT struct modset_ctx *modset_unref(struct modset_ctx *ctx)
+{
+	if (!ctx || --ctx->refcount > 0)
+		return NULL;
+	if (ctx->kmod)
+		kmod_unref(ctx->kmod);
+	config_done(&ctx->cfg);
+	strv_done(&ctx->config_files);
+	if (ctx->config_paths)
+		for (char **p = ctx->config_paths; *p; p++)
+			free(*p);
+	free(ctx->config_paths);
+	free(ctx->moddir);
+	free(ctx->kver);
+	free(ctx->sysroot);
+	free(ctx);
+	return NULL;
+}
+
+MODSET_EXPORT void modset_set_log_fn(struct modset_ctx *ctx, modset_log_fn fn, void *data)
+{
+	if (!ctx)
+		return;
+	ctx->log_fn = fn;
+	ctx->log_data = data;
+}
+
+MODSET_EXPORT int modset_get_log_priority(const struct modset_ctx *ctx)
+{
+	return ctx ? ctx->log_priority : 0;
+}
+
+MODSET_EXPORT void modset_set_log_priority(struct modset_ctx *ctx, int priority)
+{
+	if (!ctx)
+		return;
+	ctx->log_priority = priority;
+	if (ctx->kmod)
+		kmod_set_log_priority(ctx->kmod, priority);
+}
+
+MODSET_EXPORT int modset_set_sysroot(struct modset_ctx *ctx, const char *sysroot)
+{
+	char *s;
+
+	if (!ctx || !sysroot)
+		return -EINVAL;
+	if (ctx->loaded)
+		return -EBUSY;
+	s = strdup(sysroot);
+	if (!s)
+		return -ENOMEM;
+	free(ctx->sysroot);
+	ctx->sysroot = s;
+	return 0;
+}
+
+MODSET_EXPORT const char *modset_get_moddir(const struct modset_ctx *ctx)
+{
+	return ctx ? ctx->moddir : NULL;
+}
+
+MODSET_EXPORT const char *modset_get_kver(const struct modset_ctx *ctx)
+{
+	return ctx ? ctx->kver : NULL;
+}
+
+MODSET_EXPORT const char *modset_get_sysroot(const struct modset_ctx *ctx)
+{
+	return ctx ? ctx->sysroot : NULL;
+}
+
+MODSET_EXPORT const char *const *modset_get_config_files(const struct modset_ctx *ctx)
+{
+	static const char *const empty[] = { NULL };
+
+	if (!ctx || !ctx->config_files.v)
+		return empty;
+	return (const char *const *)ctx->config_files.v;
+}
+
+MODSET_EXPORT unsigned int modset_get_config_warnings(const struct modset_ctx *ctx)
+{
+	return ctx ? ctx->cfg.warnings : 0;
+}
+
+/* The indexes libkmod will mmap and trust: check their structure first, so that a
+ * corrupt file is an error naming it rather than a crash inside libkmod. */
+static int check_indexes(struct modset_ctx *ctx)
+{
+	static const struct {
+		const char *name;
+		bool required;
+	} indexes[] = {
+		{ "modules.dep.bin", true },	      { "modules.alias.bin", false },
+		{ "modules.symbols.bin", false },     { "modules.builtin.bin", false },
+		{ "modules.builtin.alias.bin", false },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(indexes); i++) {
+		_cleanup_free_ char *path = path_join(ctx->moddir, indexes[i].name);
+		const char *why = NULL;
+		int r;
+
+		if (!path)
+			return -ENOMEM;
+		r = index_validate(path, &why);
+		if (r == -ENOENT && !indexes[i].required)
+			continue;
+		if (r == -ENOENT) {
+			ERR(ctx, "%s: missing (run depmod for %s)\n", path, ctx->kver);
+			return r;
+		}
+		if (r < 0) {
+			ERR(ctx, "%s: %s\n", path, why ? why : strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+MODSET_EXPORT int modset_load(struct modset_ctx *ctx)
+{
+	static const char *const no_config[] = { NULL };
+	struct stat st;
+	int r;
+
+	if (!ctx)
+		return -EINVAL;
+	if (ctx->loaded)
+		return 0;
+
+	if (stat(ctx->moddir, &st) < 0) {
+		r = -errno;
+		ERR(ctx, "%s: %s\n", ctx->moddir, strerror(-r));
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ERR(ctx, "%s: not a directory\n", ctx->moddir);
+		return -ENOTDIR;
+	}
+	r = check_indexes(ctx);
+	if (r < 0)
+		return r;
+
+	/* libkmod gets no configuration: we parse it ourselves (all softdep lines, weakdep
+	 * on any libkmod, config aliases), and it must never fall back to the host's. */
+	ctx->kmod = kmod_new(ctx->moddir, no_config);
+	if (!ctx->kmod) {
+		ERR(ctx, "%s: cannot create libkmod context\n", ctx->moddir);
+		return -ENOMEM;
+	}
+	kmod_set_log_fn(ctx->kmod, log_from_kmod, ctx);
+	kmod_set_log_priority(ctx->kmod, ctx->log_priority);
+	r = kmod_load_resources(ctx->kmod);
+	ctx->kmod_resources = r == 0;
+	if (r < 0)
+		DBG(ctx, "%s: not every index could be loaded (%s); using file lookups\n",
+		    ctx->moddir, strerror(-r));
+
+	*(void **)&ctx->kmod_get_weakdeps = dlsym(RTLD_DEFAULT, "kmod_module_get_weakdeps");
+	r = config_load(ctx);
+	if (r < 0) {
+		ctx->kmod = kmod_unref(ctx->kmod);
+		config_done(&ctx->cfg);
+		strv_done(&ctx->config_files);
+		return r;
+	}
+
+	ctx->loaded = true;
+	return 0;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* --format json: the manifest (schema 1, documented in initrd-modset(1)). */
+#include <errno.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#include "output.h"
+
+#define JSON_SCHEMA 1
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static int json_open(struct output *out)
+{
+	struct modset_ctx *ctx = modset_set_get_ctx(out->set);
+	json_object *root = json_object_new_object();
+	json_object *roots = json_object_new_array();
+
+	if (!root || !roots) {
+		json_object_put(root);
+		json_object_put(roots);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; out->opts->roots && out->opts->roots[i]; i++)
+		json_object_array_add(roots, json_object_new_string(out->opts->roots[i]));
+	json_object_object_add(root, "schema", json_object_new_int(JSON_SCHEMA));
+	json_object_object_add(root, "kernel", str_or_null(modset_get_kver(ctx)));
+	json_object_object_add(root, "moddir", str_or_null(modset_get_moddir(ctx)));
+	json_object_object_add(root, "roots", roots);
+	json_object_object_add(root, "modules", json_object_new_array());
+	out->state = root;
+	return 0;
+}
+
+static int json_entry(struct output *out, const struct modset_module *mod)
+{
+	json_object *modules = json_object_object_get(out->state, "modules");
+	json_object *o = json_object_new_object();
+	json_object *reasons = json_object_new_array();
+	json_object *fw = json_object_new_array();
+	size_t n;
+
+	if (!o || !reasons || !fw) {
+		json_object_put(o);
+		json_object_put(reasons);
+		json_object_put(fw);
+		return -ENOMEM;
+	}
+	n = modset_module_get_reason_count(mod);
+	for (size_t i = 0; i < n; i++) {
+		json_object *r = json_object_new_object();
+		enum modset_edge edge;
+		const char *from;
+		bool untagged;
+
+		modset_module_get_reason(mod, i, &edge, &from, &untagged);
+		json_object_object_add(r, "type", json_object_new_string(modset_edge_name(edge)));
+		json_object_object_add(r, "from", str_or_null(from));
+		if (untagged)
+			json_object_object_add(r, "untagged", json_object_new_boolean(1));
+		json_object_array_add(reasons, r);
+	}
+	n = modset_module_get_firmware_count(mod);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(fw, json_object_new_string(modset_module_get_firmware(mod, i)));
+
+	json_object_object_add(o, "name", json_object_new_string(modset_module_get_name(mod)));
+	json_object_object_add(o, "path", str_or_null(modset_module_get_relpath(mod)));
+	json_object_object_add(o, "builtin", json_object_new_boolean(modset_module_is_builtin(mod)));
+	json_object_object_add(o, "load", json_object_new_boolean(modset_module_is_loaded(mod)));
+	json_object_object_add(o, "reasons", reasons);
+	json_object_object_add(o, "firmware", fw);
+	json_object_array_add(modules, o);
+	return 0;
+}
+
+static int json_close(struct output *out)
+{
+	json_object *root = out->state;
+	json_object *order = json_object_new_array();
+	json_object *missing = json_object_new_array();
+	json_object *cycles = json_object_new_array();
+	const struct modset_set *set = out->set;
+	size_t n;
+	int r = 0;
+
+	if (!root)
+		return 0;
+	n = modset_set_load_order_count(set);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(order, json_object_new_string(
+						     modset_module_get_name(modset_set_load_order(set, i))));
+	n = modset_set_missing_count(set);
+	for (size_t i = 0; i < n; i++) {
+		json_object *m = json_object_new_object();
+		enum modset_missing_kind kind;
+		const char *name, *from;
+
+		modset_set_missing(set, i, &name, &kind, &from);
+		json_object_object_add(m, "name", json_object_new_string(name));
+		json_object_object_add(m, "type", json_object_new_string(modset_missing_kind_name(kind)));
+		json_object_object_add(m, "from", str_or_null(from));
+		json_object_array_add(missing, m);
+	}
+	n = modset_set_cycle_count(set);
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_new_array();
+
+		for (const char *const *p = modset_set_cycle(set, i); *p; p++)
+			json_object_array_add(c, json_object_new_string(*p));
+		json_object_array_add(cycles, c);
+	}
+	json_object_object_add(root, "load_order", order);
+	json_object_object_add(root, "missing", missing);
+	json_object_object_add(root, "cycles", cycles);
+
+	if (fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_SPACED |
+								 JSON_C_TO_STRING_NOSLASHESCAPE),
+		  out->fp) == EOF ||
+	    fputc('\n', out->fp) == EOF)
+		r = -EIO;
+	json_object_put(root);
+	out->state = NULL;
+	return r;
+}
+
+const struct output_format output_json = {
+	.name = "json",
+	.walk = WALK_NAME,
+	.resolve_flags = MODSET_RESOLVE_MODINFO,
+	.open = json_open,
+	.entry = json_entry,
+	.close = json_close,
+};

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The table of output formats, the walk that feeds them, and atomic output files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "output.h"
+
+static const struct output_format *const formats[] = {
+	&output_list,
+	&output_order,
+	&output_json,
+};
+
+const struct output_format *output_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i];
+	return NULL;
+}
+
+static int walk(const struct output_format *fmt, struct output *out)
+{
+	const struct modset_set *set = out->set;
+	size_t n;
+	int r;
+
+	if (fmt->walk == WALK_NAME) {
+		n = modset_set_count(set);
+		for (size_t i = 0; i < n; i++)
+			if ((r = fmt->entry(out, modset_set_get(set, i))) < 0)
+				return r;
+		return 0;
+	}
+	n = modset_set_load_order_count(set);
+	for (size_t i = 0; i < n; i++)
+		if ((r = fmt->entry(out, modset_set_load_order(set, i))) < 0)
+			return r;
+	if (fmt->walk == WALK_LOAD)
+		return 0;
+	n = modset_set_count(set);
+	for (size_t i = 0; i < n; i++) {
+		const struct modset_module *m = modset_set_get(set, i);
+
+		if (modset_module_is_loaded(m) || modset_module_is_builtin(m))
+			continue;
+		if ((r = fmt->entry(out, m)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int output_write(const struct output_format *fmt, struct output *out)
+{
+	int r = 0;
+
+	if (fmt->open)
+		r = fmt->open(out);
+	if (r == 0)
+		r = walk(fmt, out);
+	if (fmt->close) {
+		int c = fmt->close(out);
+
+		if (r == 0)
+			r = c;
+	}
+	return r;
+}
+
+int outfile_open(struct outfile *f, const char *path)
+{
+	const char *slash, *base;
+	mode_t um;
+	int fd, r;
+
+	*f = (struct outfile){ 0 };
+	if (!path || strcmp(path, "-") == 0) {
+		f->fp = stdout;
+		return 0;
+	}
+	/* A hidden temporary file beside the target: DIR/.BASE.XXXXXX */
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	f->path = strdup(path);
+	if (!f->path || asprintf(&f->tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base) < 0) {
+		f->tmp = NULL;
+		outfile_abort(f);
+		return -ENOMEM;
+	}
+	fd = mkostemp(f->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		outfile_abort(f);
+		return r;
+	}
+	/* mkstemp makes 0600; the output gets 0666 less the umask, as any new file. */
+	um = umask(0);
+	umask(um);
+	if (fchmod(fd, 0666 & ~um) < 0 || !(f->fp = fdopen(fd, "w"))) {
+		r = -errno;
+		close(fd);
+		unlink(f->tmp);
+		outfile_abort(f);
+		return r;
+	}
+	return 0;
+}
+
+int outfile_commit(struct outfile *f)
+{
+	int r = 0;
+
+	if (f->fp == stdout) {
+		if (fflush(stdout) != 0 || ferror(stdout))
+			r = -errno ? -errno : -EIO;
+		f->fp = NULL;
+		return r;
+	}
+	if (fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) < 0)
+		r = errno ? -errno : -EIO;
+	if (fclose(f->fp) != 0 && r == 0)
+		r = errno ? -errno : -EIO;
+	f->fp = NULL;
+	if (r == 0 && rename(f->tmp, f->path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(f->tmp);
+	free(f->tmp);
+	free(f->path);
+	f->tmp = f->path = NULL;
+	return r;
+}
+
+void outfile_abort(struct outfile *f)
+{
+	if (f->fp && f->fp != stdout) {
+		fclose(f->fp);
+		unlink(f->tmp);
+	}
+	free(f->tmp);
+	free(f->path);
+	*f = (struct outfile){ 0 };
+}
