@@ -81,8 +81,11 @@ $(LIBA): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(SRC_OBJ) $(B)/$(LIBSONAME) $(B)/libmodset.so
-	$(CC) $(ALL_LDFLAGS) -o $@ $(SRC_OBJ) -L$(B) -lmodset $(FRONT_LIBS)
+# The tool links the library objects statically, as kmod's tools do with libkmod:
+# no library search at start-up, one object less to relocate. Other programs use
+# the shared library.
+$(BIN): $(SRC_OBJ) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(SRC_OBJ) $(LIBA) $(KMOD_LIBS) $(FRONT_LIBS) -lpthread -ldl
 
 $(EXAMPLE): examples/closure.c $(B)/libmodset.so $(B)/$(LIBSONAME)
 	@mkdir -p $(@D)

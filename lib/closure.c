@@ -106,6 +106,9 @@ static int load_edges(struct modset_set *set, struct modset_module *m)
 	}
 	if (!m->builtin || set->compat)
 		return 0;
+	r = config_load_builtins(set->ctx);
+	if (r < 0)
+		return r;
 	b = hmap_get(&cfg->builtin_by_name, m->name);
 	for (size_t i = 0; b && i < b->softdep.n; i++) {
 		struct softdep_rule rule = { 0 };
@@ -152,6 +155,8 @@ static int weak_edges(struct modset_set *set, struct modset_module *m)
 			r = add_weak_list(set, m, &cfg->weakdeps[i].deps);
 	if (r == 0)
 		r = add_weak_list(set, m, &m->modinfo_weak);
+	if (r == 0 && m->builtin)
+		r = config_load_builtins(set->ctx);
 	b = m->builtin ? hmap_get(&cfg->builtin_by_name, m->name) : NULL;
 	if (r == 0 && b)
 		r = add_weak_list(set, m, &b->weakdep);
@@ -192,7 +197,13 @@ static int read_modinfo(struct modset_set *set, struct modset_module **mods, siz
 			continue;
 		m->modinfo_done = true;
 		if (m->builtin) {
-			const struct builtin_info *b = hmap_get(&cfg->builtin_by_name, m->name);
+			const struct builtin_info *b;
+
+			if ((r = config_load_builtins(set->ctx)) < 0) {
+				free(jobs);
+				return r;
+			}
+			b = hmap_get(&cfg->builtin_by_name, m->name);
 
 			for (size_t k = 0; b && k < b->firmware.n; k++)
 				if (strv_push(&m->firmware, b->firmware.v[k]) < 0) {

@@ -399,26 +399,33 @@ int config_load(struct modset_ctx *ctx)
 			return r;
 	}
 
-	/* Builtins' modinfo: softdeps and weakdeps that depmod never indexes. */
-	{
-		_cleanup_free_ char *path = path_join(ctx->moddir, "modules.builtin.modinfo");
-		_cleanup_free_ char *buf = NULL;
-		size_t len;
+	return 0;
+}
 
-		if (!path)
-			return -ENOMEM;
-		r = read_file(path, &buf, &len);
-		if (r == -ENOENT)
-			return 0;
-		if (r < 0) {
-			ERR(ctx, "%s: %s\n", path, strerror(-r));
-			return r;
-		}
-		r = builtin_modinfo_parse(&ctx->cfg, buf, len);
-		if (r < 0)
-			ERR(ctx, "%s: %s\n", path, strerror(-r));
-		return r;
-	}
+/* modules.builtin.modinfo: builtins' softdeps, weakdeps, firmware and aliases, which
+ * depmod never indexes. Read on first use: most runs meet no builtin. */
+int config_load_builtins(struct modset_ctx *ctx)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	if (ctx->cfg.builtins_loaded)
+		return 0;
+	path = path_join(ctx->moddir, "modules.builtin.modinfo");
+	if (!path)
+		return -ENOMEM;
+	r = read_file(path, &buf, &len);
+	if (r == -ENOENT)
+		r = 0;
+	else if (r < 0)
+		ERR(ctx, "%s: %s\n", path, strerror(-r));
+	else if ((r = builtin_modinfo_parse(&ctx->cfg, buf, len)) < 0)
+		ERR(ctx, "%s: %s\n", path, strerror(-r));
+	if (r == 0)
+		ctx->cfg.builtins_loaded = true;
+	return r;
 }
 
 static struct builtin_info *builtin_get(struct modset_config *cfg, const char *name,

@@ -127,20 +127,47 @@ struct modset_config {
 	struct alias_rule *aliases;
 	size_t n_aliases, alloc_aliases;
 	bool have_modules_weakdep;
+	bool builtins_loaded;
 	struct ptrv builtins; /* struct builtin_info *, in file order */
 	struct hmap builtin_by_name;
 	unsigned int warnings;
 };
 
 int config_load(struct modset_ctx *ctx);
+int config_load_builtins(struct modset_ctx *ctx);
 void config_done(struct modset_config *cfg);
 /* Parse the body of a softdep line ("pre: a b post: c") into @rule. */
 int softdep_parse_body(struct softdep_rule *rule, char *body);
 void softdep_rule_done(struct softdep_rule *r);
 int builtin_modinfo_parse(struct modset_config *cfg, const char *buf, size_t len);
 
-/* ---- kmod index validation (index.c) ---- */
+/* ---- kmod indexes, checked before libkmod reads them (index.c) ---- */
+struct index_file {
+	const unsigned char *mm;
+	size_t size;
+	uint32_t root;
+	bool checked; /* the whole trie was checked */
+};
+/* 0, -ENOENT, -EBADMSG with *why set, or another -errno. */
+int index_open(const char *path, struct index_file *f, const char **why);
+void index_close(struct index_file *f);
+/* Check every node once (for wildcard searches). */
+int index_check_all(struct index_file *f, const char **why);
+/* Exact lookup of @key, checking each node on the way. *value: the first value
+ * (NUL-terminated, in the mapping) or NULL when @key is not there. */
+int index_lookup(const struct index_file *f, const char *key, const char **value,
+		 const char **why);
+/* Open and check a whole index file. */
 int index_validate(const char *path, const char **why);
+
+enum {
+	IDX_DEP,
+	IDX_ALIAS,
+	IDX_SYMBOLS,
+	IDX_BUILTIN,
+	IDX_BUILTIN_ALIAS,
+	_IDX_COUNT,
+};
 
 /* ---- modinfo (modinfo.c) ---- */
 struct modinfo_job {
@@ -165,12 +192,18 @@ struct modset_ctx {
 
 	struct kmod_ctx *kmod;
 	bool kmod_resources;
+	struct index_file idx[_IDX_COUNT];
 	struct strv config_files;
 	struct modset_config cfg;
 
 	/* libkmod >= 33, through dlsym */
 	int (*kmod_get_weakdeps)(const struct kmod_module *, struct kmod_list **);
 };
+
+/* Checked index access (tree.c): errors are logged with the file name. */
+int tree_index_lookup(const struct modset_ctx *ctx, int idx, const char *key,
+		      const char **value);
+int tree_index_check_all(struct modset_ctx *ctx, int idx);
 
 /* ---- set (set.c) ---- */
 struct reason {

@@ -13,39 +13,6 @@
 
 #include "libmodset-private.h"
 
-static bool list_has_name(struct kmod_list *list, const char *name)
-{
-	struct kmod_list *l;
-	bool found = false;
-
-	kmod_list_foreach(l, list)
-	{
-		struct kmod_module *km = kmod_module_get_module(l);
-
-		found = found || streq(kmod_module_get_name(km), name);
-		kmod_module_unref(km);
-	}
-	return found;
-}
-
-/* Builtin, as modules.builtin.bin says: libkmod's filter drops builtins from a list.
- * (kmod_module_get_initstate() would also look at the host's /sys/module.) */
-static bool kmod_is_builtin(struct modset_ctx *ctx, struct kmod_module *km)
-{
-	const char *name = kmod_module_get_name(km);
-	struct kmod_list *in = NULL, *out = NULL;
-	bool builtin = false;
-
-	if (kmod_module_new_from_lookup(ctx->kmod, name, &in) < 0 || !in)
-		return false;
-	if (list_has_name(in, name) &&
-	    kmod_module_apply_filter(ctx->kmod, KMOD_FILTER_BUILTIN, in, &out) == 0)
-		builtin = !list_has_name(out, name);
-	kmod_module_unref_list(out);
-	kmod_module_unref_list(in);
-	return builtin;
-}
-
 /* An index entry must name a file inside the module directory. */
 int module_check_path(struct modset_ctx *ctx, const char *name, const char *path)
 {
@@ -59,39 +26,6 @@ int module_check_path(struct modset_ctx *ctx, const char *name, const char *path
 	return -EXDEV;
 }
 
-/* The set's module for a libkmod module: NULL in *ret when the tree has no such
- * module (neither a file in modules.dep nor a builtin). Takes no reference on @km. */
-static int module_from_kmod(struct modset_set *set, struct kmod_module *km,
-			    struct modset_module **ret)
-{
-	struct modset_ctx *ctx = set->ctx;
-	const char *name = kmod_module_get_name(km);
-	struct modset_module *m;
-	const char *path;
-	bool builtin = false;
-	int r;
-
-	*ret = hmap_get(&set->by_name, name);
-	if (*ret)
-		return 0;
-	path = kmod_module_get_path(km);
-	if (path) {
-		r = module_check_path(ctx, name, path);
-		if (r < 0)
-			return r;
-	} else {
-		builtin = kmod_is_builtin(ctx, km);
-		if (!builtin)
-			return 0;
-	}
-	m = set_add(set, name, path, builtin);
-	if (!m)
-		return -ENOMEM;
-	m->kmod = kmod_module_ref(km);
-	*ret = m;
-	return 0;
-}
-
 static int push_unique(struct ptrv *out, struct modset_module *m)
 {
 	for (size_t i = 0; i < out->n; i++)
@@ -100,24 +34,50 @@ static int push_unique(struct ptrv *out, struct modset_module *m)
 	return ptrv_push(out, m);
 }
 
+/* The module of the tree called @name (normalized here): a file listed in
+ * modules.dep.bin or a builtin in modules.builtin.bin; NULL in *ret if neither. */
 int lookup_module_by_name(struct modset_set *set, const char *name, struct modset_module **ret)
 {
+	struct modset_ctx *ctx = set->ctx;
 	struct kmod_module *km = NULL;
+	struct modset_module *m;
+	const char *dep, *path = NULL;
 	char buf[PATH_MAX];
 	int r;
 
 	*ret = NULL;
-	if (!modset_normalize_name(name, buf, sizeof(buf)))
+	if (!modset_normalize_name(name, buf, sizeof(buf)) || !buf[0])
 		return 0;
 	*ret = hmap_get(&set->by_name, buf);
 	if (*ret)
 		return 0;
-	r = kmod_module_new_from_name(set->ctx->kmod, buf, &km);
+	/* libkmod will walk the same path of modules.dep.bin: checked first. */
+	r = tree_index_lookup(ctx, IDX_DEP, buf, &dep);
 	if (r < 0)
 		return r;
-	r = module_from_kmod(set, km, ret);
-	kmod_module_unref(km);
-	return r;
+	if (!dep) {
+		r = tree_index_lookup(ctx, IDX_BUILTIN, buf, &dep);
+		if (r < 0 || !dep)
+			return r;
+	}
+	r = kmod_module_new_from_name(ctx->kmod, buf, &km);
+	if (r < 0)
+		return r;
+	if (!dep[0] || !(path = kmod_module_get_path(km))) {
+		/* modules.builtin.bin values are empty; a dep entry always has a path */
+		path = NULL;
+	} else if ((r = module_check_path(ctx, buf, path)) < 0) {
+		kmod_module_unref(km);
+		return r;
+	}
+	m = set_add(set, buf, path, path == NULL);
+	if (!m) {
+		kmod_module_unref(km);
+		return -ENOMEM;
+	}
+	m->kmod = km;
+	*ret = m;
+	return 0;
 }
 
 /* Builtin aliases, which kmod consults only when no loadable module matched. */
@@ -187,9 +147,21 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out)
 	size_t before = out->n;
 	int r;
 
+	struct modset_module *m;
+
 	r = lookup_config_alias(set, target, out);
 	if (r < 0 || out->n > before)
 		return r;
+	/* A module name: what kmod's lookup finds first, without a wildcard search. */
+	if (!strchr(target, '.')) {
+		r = lookup_module_by_name(set, target, &m);
+		if (r < 0 || m)
+			return r < 0 ? r : push_unique(out, m);
+	}
+	/* An alias: libkmod searches every index, the alias tries with wildcards. */
+	for (int i = 0; i < _IDX_COUNT; i++)
+		if ((r = tree_index_check_all(set->ctx, i)) < 0)
+			return r;
 	r = kmod_module_new_from_lookup(set->ctx->kmod, target, &list);
 	if (r < 0) {
 		DBG(set->ctx, "lookup of '%s' failed: %s\n", target, strerror(-r));
@@ -199,9 +171,8 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out)
 	kmod_list_foreach(l, list)
 	{
 		struct kmod_module *km = kmod_module_get_module(l);
-		struct modset_module *m;
 
-		r = module_from_kmod(set, km, &m);
+		r = lookup_module_by_name(set, kmod_module_get_name(km), &m);
 		kmod_module_unref(km);
 		if (r < 0)
 			break;
@@ -211,7 +182,9 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out)
 	kmod_module_unref_list(list);
 	if (r < 0)
 		return r;
-	if (set->ctx->cfg.builtins.n && !set->compat)
+	if (!set->compat)
+		r = config_load_builtins(set->ctx);
+	if (r == 0 && set->ctx->cfg.builtins.n && !set->compat)
 		r = lookup_builtin_alias(set, target, out);
 	return r;
 }

@@ -81,6 +81,8 @@ static char *infer_sysroot(const char *moddir)
 	return strndup(moddir, len);
 }
 
+static void close_indexes(struct modset_ctx *ctx);
+
 MODSET_EXPORT struct modset_ctx *modset_new(const char *moddir,
 					    const char *const *config_paths)
 {
@@ -162,6 +164,7 @@ MODSET_EXPORT struct modset_ctx *modset_unref(struct modset_ctx *ctx)
 		return NULL;
 	if (ctx->kmod)
 		kmod_unref(ctx->kmod);
+	close_indexes(ctx);
 	config_done(&ctx->cfg);
 	strv_done(&ctx->config_files);
 	if (ctx->config_paths)
@@ -242,39 +245,74 @@ MODSET_EXPORT unsigned int modset_get_config_warnings(const struct modset_ctx *c
 	return ctx ? ctx->cfg.warnings : 0;
 }
 
-/* The indexes libkmod will mmap and trust: check their structure first, so that a
- * corrupt file is an error naming it rather than a crash inside libkmod. */
-static int check_indexes(struct modset_ctx *ctx)
-{
-	static const struct {
-		const char *name;
-		bool required;
-	} indexes[] = {
-		{ "modules.dep.bin", true },	      { "modules.alias.bin", false },
-		{ "modules.symbols.bin", false },     { "modules.builtin.bin", false },
-		{ "modules.builtin.alias.bin", false },
-	};
+static const char *const index_names[_IDX_COUNT] = {
+	[IDX_DEP] = "modules.dep.bin",
+	[IDX_ALIAS] = "modules.alias.bin",
+	[IDX_SYMBOLS] = "modules.symbols.bin",
+	[IDX_BUILTIN] = "modules.builtin.bin",
+	[IDX_BUILTIN_ALIAS] = "modules.builtin.alias.bin",
+};
 
-	for (size_t i = 0; i < ARRAY_SIZE(indexes); i++) {
-		_cleanup_free_ char *path = path_join(ctx->moddir, indexes[i].name);
+static int index_error(const struct modset_ctx *ctx, int idx, int r, const char *why)
+{
+	ERR(ctx, "%s/%s: %s\n", ctx->moddir, index_names[idx], why ? why : strerror(-r));
+	return r;
+}
+
+/* Map the indexes libkmod will read and check their headers; the small builtin
+ * indexes are checked whole, the others as they are used (see index.c). */
+static int open_indexes(struct modset_ctx *ctx)
+{
+	for (int i = 0; i < _IDX_COUNT; i++) {
+		_cleanup_free_ char *path = path_join(ctx->moddir, index_names[i]);
 		const char *why = NULL;
 		int r;
 
 		if (!path)
 			return -ENOMEM;
-		r = index_validate(path, &why);
-		if (r == -ENOENT && !indexes[i].required)
+		r = index_open(path, &ctx->idx[i], &why);
+		if (r == -ENOENT && i != IDX_DEP)
 			continue;
 		if (r == -ENOENT) {
 			ERR(ctx, "%s: missing (run depmod for %s)\n", path, ctx->kver);
 			return r;
 		}
-		if (r < 0) {
-			ERR(ctx, "%s: %s\n", path, why ? why : strerror(-r));
-			return r;
-		}
+		if (r == 0 && (i == IDX_BUILTIN || i == IDX_BUILTIN_ALIAS))
+			r = index_check_all(&ctx->idx[i], &why);
+		if (r < 0)
+			return index_error(ctx, i, r, why);
 	}
 	return 0;
+}
+
+static void close_indexes(struct modset_ctx *ctx)
+{
+	for (int i = 0; i < _IDX_COUNT; i++)
+		index_close(&ctx->idx[i]);
+}
+
+int tree_index_lookup(const struct modset_ctx *ctx, int idx, const char *key,
+		      const char **value)
+{
+	const char *why = NULL;
+	int r;
+
+	*value = NULL;
+	if (!ctx->idx[idx].mm)
+		return 0;
+	r = index_lookup(&ctx->idx[idx], key, value, &why);
+	return r < 0 ? index_error(ctx, idx, r, why) : 0;
+}
+
+int tree_index_check_all(struct modset_ctx *ctx, int idx)
+{
+	const char *why = NULL;
+	int r;
+
+	if (!ctx->idx[idx].mm)
+		return 0;
+	r = index_check_all(&ctx->idx[idx], &why);
+	return r < 0 ? index_error(ctx, idx, r, why) : 0;
 }
 
 MODSET_EXPORT int modset_load(struct modset_ctx *ctx)
@@ -297,15 +335,18 @@ MODSET_EXPORT int modset_load(struct modset_ctx *ctx)
 		ERR(ctx, "%s: not a directory\n", ctx->moddir);
 		return -ENOTDIR;
 	}
-	r = check_indexes(ctx);
-	if (r < 0)
+	r = open_indexes(ctx);
+	if (r < 0) {
+		close_indexes(ctx);
 		return r;
+	}
 
 	/* libkmod gets no configuration: we parse it ourselves (all softdep lines, weakdep
 	 * on any libkmod, config aliases), and it must never fall back to the host's. */
 	ctx->kmod = kmod_new(ctx->moddir, no_config);
 	if (!ctx->kmod) {
 		ERR(ctx, "%s: cannot create libkmod context\n", ctx->moddir);
+		close_indexes(ctx);
 		return -ENOMEM;
 	}
 	kmod_set_log_fn(ctx->kmod, log_from_kmod, ctx);
@@ -320,6 +361,7 @@ MODSET_EXPORT int modset_load(struct modset_ctx *ctx)
 	r = config_load(ctx);
 	if (r < 0) {
 		ctx->kmod = kmod_unref(ctx->kmod);
+		close_indexes(ctx);
 		config_done(&ctx->cfg);
 		strv_done(&ctx->config_files);
 		return r;
