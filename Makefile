@@ -114,7 +114,7 @@ check: deps
 
 TEST_ENV = LD_LIBRARY_PATH=$(CURDIR)/$(B) MODSET=$(CURDIR)/$(BIN) \
 	FIXTURES=$(CURDIR)/$(B)/fixtures SRCDIR=$(CURDIR) BUILDDIR=$(CURDIR)/$(B) \
-	VALGRIND=$(VALGRIND)
+	VALGRIND=$(VALGRIND) XDG_CACHE_HOME=$(CURDIR)/$(B)/xdg-cache
 
 check-run: all $(CHECK_BIN) fixtures
 	@set -e; for t in $(CHECK_BIN); do \

@@ -212,6 +212,7 @@ static int read_modinfo(struct modset_set *set, struct modset_module **mods, siz
 				}
 			continue;
 		}
+		jobs[nj].relpath = m->relpath;
 		jobs[nj++].path = m->path;
 	}
 	r = modinfo_read_batch(set->ctx, jobs, nj);
@@ -477,6 +478,7 @@ MODSET_EXPORT int modset_resolve(struct modset_ctx *ctx, const char *const *root
 		r = probe(set, set->roots.v[i]);
 	if (r == 0)
 		r = find_cycles(set);
+	cache_flush(ctx);
 	if (r < 0) {
 		modset_set_unref(set);
 		return r;

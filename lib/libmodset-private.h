@@ -171,11 +171,27 @@ enum {
 
 /* ---- modinfo (modinfo.c) ---- */
 struct modinfo_job {
-	const char *path; /* in */
+	const char *path;    /* in */
+	const char *relpath; /* in: key in the cache */
 	struct strv weakdep, firmware; /* out */
 	int err;		       /* out: 0 or -errno */
+	bool cached;		       /* out: answered by the cache */
 };
 int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n);
+
+/* ---- persistent modinfo cache (cache.c) ---- */
+struct stat;
+struct modset_cache {
+	bool loaded, dirty;
+	struct ptrv list; /* struct cache_entry * */
+	struct hmap entries;
+};
+bool cache_get(struct modset_ctx *ctx, const char *relpath, const struct stat *st,
+	       struct strv *weakdep, struct strv *firmware);
+void cache_put(struct modset_ctx *ctx, const char *relpath, const struct stat *st,
+	       const struct strv *weakdep, const struct strv *firmware);
+void cache_flush(struct modset_ctx *ctx);
+void cache_done(struct modset_cache *c);
 
 /* ---- context ---- */
 struct modset_ctx {
@@ -195,6 +211,9 @@ struct modset_ctx {
 	struct index_file idx[_IDX_COUNT];
 	struct strv config_files;
 	struct modset_config cfg;
+
+	char *cache_dir; /* NULL: no persistent cache */
+	struct modset_cache cache;
 
 	/* libkmod >= 33, through dlsym */
 	int (*kmod_get_weakdeps)(const struct kmod_module *, struct kmod_list **);

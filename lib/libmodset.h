@@ -109,6 +109,16 @@ void modset_set_log_priority(struct modset_ctx *ctx, int priority);
 int modset_set_sysroot(struct modset_ctx *ctx, const char *sysroot);
 
 /**
+ * modset_set_cache_dir - keep what module files' .modinfo says (weakdep=, firmware=)
+ * in a cache file under @dir (created 0700 if needed), so that a compressed module is
+ * read once per change rather than once per run. An entry is used only while the
+ * file's size, mtime, inode and device are unchanged; a cache file that does not
+ * parse is ignored. NULL (the default) disables the cache.
+ * Returns 0, -EINVAL, -ENOMEM.
+ */
+int modset_set_cache_dir(struct modset_ctx *ctx, const char *dir);
+
+/**
  * modset_load - open the module tree and read its indexes and configuration.
  * Idempotent. Errors are logged (naming the file, and the line for config
  * errors that are fatal) and returned: -ENOENT (missing tree or modules.dep.bin),

@@ -9,13 +9,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "libmodset-private.h"
 
 struct pool {
 	struct modset_ctx *ctx;
-	struct modinfo_job *jobs;
+	struct modinfo_job **todo;
 	size_t n;
 	size_t next; /* atomic */
 };
@@ -80,9 +81,9 @@ static void *worker(void *arg)
 		if (i >= pool->n)
 			break;
 		if (!k)
-			pool->jobs[i].err = -ENOMEM;
+			pool->todo[i]->err = -ENOMEM;
 		else
-			read_one(k, &pool->jobs[i]);
+			read_one(k, pool->todo[i]);
 	}
 	if (k)
 		kmod_unref(k);
@@ -105,21 +106,48 @@ static unsigned int worker_count(size_t n)
 	return w < (size_t)cpus ? (unsigned int)w : (unsigned int)cpus;
 }
 
+/* Jobs the cache answers are filled from it; the rest are read, then cached. */
+static size_t from_cache(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n,
+			 struct stat *st, struct modinfo_job **todo)
+{
+	size_t ntodo = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].cached = st && stat(jobs[i].path, &st[i]) == 0 &&
+				 cache_get(ctx, jobs[i].relpath, &st[i], &jobs[i].weakdep,
+					   &jobs[i].firmware);
+		if (!jobs[i].cached)
+			todo[ntodo++] = &jobs[i];
+	}
+	return ntodo;
+}
+
 int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n)
 {
-	struct pool pool = { .ctx = ctx, .jobs = jobs, .n = n };
+	struct pool pool = { .ctx = ctx };
 	pthread_t threads[16];
 	unsigned int nthreads, started = 0;
+	_cleanup_free_ struct modinfo_job **todo = NULL;
+	_cleanup_free_ struct stat *st = NULL;
 
 	if (n == 0)
 		return 0;
-	nthreads = worker_count(n);
+	todo = calloc(n, sizeof(*todo));
+	if (ctx->cache_dir)
+		st = calloc(n, sizeof(*st));
+	if (!todo || (ctx->cache_dir && !st))
+		return -ENOMEM;
+	pool.todo = todo;
+	pool.n = from_cache(ctx, jobs, n, st, todo);
+
+	nthreads = worker_count(pool.n);
 	for (unsigned int i = 1; i < nthreads; i++) {
 		if (pthread_create(&threads[started], NULL, worker, &pool) != 0)
 			break;
 		started++;
 	}
-	worker(&pool);
+	if (pool.n)
+		worker(&pool);
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 
@@ -131,6 +159,9 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
 			    strerror(-jobs[i].err));
 			return jobs[i].err;
 		}
+		if (st && !jobs[i].cached && st[i].st_size)
+			cache_put(ctx, jobs[i].relpath, &st[i], &jobs[i].weakdep,
+				  &jobs[i].firmware);
 	}
 	return 0;
 }

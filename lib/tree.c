@@ -166,6 +166,8 @@ MODSET_EXPORT struct modset_ctx *modset_unref(struct modset_ctx *ctx)
 		kmod_unref(ctx->kmod);
 	close_indexes(ctx);
 	config_done(&ctx->cfg);
+	cache_done(&ctx->cache);
+	free(ctx->cache_dir);
 	strv_done(&ctx->config_files);
 	if (ctx->config_paths)
 		for (char **p = ctx->config_paths; *p; p++)

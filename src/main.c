@@ -60,6 +60,8 @@ static void usage(FILE *f)
 		"      --no-weak        ignore weak dependencies\n"
 		"      --kmod-compat    the set `modprobe --show-depends` loads, exactly\n"
 		"      --strict         unknown roots and missing hard/soft targets are errors\n"
+		"      --cache-dir DIR  cache of module facts (default $XDG_CACHE_HOME/initrd-modset)\n"
+		"      --no-cache       do not read or write the cache\n"
 		"  -q, --quiet          no warnings\n"
 		"  -v, --verbose        more messages (repeatable)\n"
 		"  -h, --help           this help\n"
@@ -77,6 +79,8 @@ enum {
 	OPT_NO_WEAK,
 	OPT_KMOD_COMPAT,
 	OPT_STRICT,
+	OPT_CACHE_DIR,
+	OPT_NO_CACHE,
 };
 
 static const struct option longopts[] = {
@@ -92,6 +96,8 @@ static const struct option longopts[] = {
 	{ "no-weak", no_argument, NULL, OPT_NO_WEAK },
 	{ "kmod-compat", no_argument, NULL, OPT_KMOD_COMPAT },
 	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -100,10 +106,10 @@ static const struct option longopts[] = {
 };
 
 struct options {
-	const char *moddir, *sysroot, *output;
+	const char *moddir, *sysroot, *output, *cache_dir;
 	const struct output_format *format;
 	struct roots config, roots;
-	bool no_config, null_sep, strict;
+	bool no_config, null_sep, strict, no_cache;
 	int verbosity;
 	unsigned int flags;
 };
@@ -146,6 +152,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_NO_WEAK: o->flags |= MODSET_RESOLVE_NO_WEAK; break;
 		case OPT_KMOD_COMPAT: o->flags |= MODSET_RESOLVE_KMOD_COMPAT; break;
 		case OPT_STRICT: o->strict = true; break;
+		case OPT_CACHE_DIR: o->cache_dir = optarg; break;
+		case OPT_NO_CACHE: o->no_cache = true; break;
 		case 'q': o->verbosity--; break;
 		case 'v': o->verbosity++; break;
 		case 'h': usage(stdout); return 1;
@@ -200,6 +208,21 @@ static int report_missing(const struct modset_set *set, const struct options *o)
 	return violations;
 }
 
+/* $XDG_CACHE_HOME/initrd-modset, else ~/.cache/initrd-modset; NULL: no cache. */
+static char *default_cache_dir(const char *given)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *dir = NULL;
+
+	if (given)
+		return strdup(given);
+	if (xdg && xdg[0] == '/')
+		return asprintf(&dir, "%s/initrd-modset", xdg) < 0 ? NULL : dir;
+	if (home && home[0] == '/')
+		return asprintf(&dir, "%s/.cache/initrd-modset", home) < 0 ? NULL : dir;
+	return NULL;
+}
+
 static int run(struct options *o)
 {
 	static const char *const no_config[] = { NULL };
@@ -229,6 +252,13 @@ static int run(struct options *o)
 	if (o->sysroot && modset_set_sysroot(ctx, o->sysroot) < 0) {
 		modset_unref(ctx);
 		return EXIT_INPUT;
+	}
+	if (!o->no_cache) {
+		char *dir = default_cache_dir(o->cache_dir);
+
+		if (dir)
+			modset_set_cache_dir(ctx, dir);
+		free(dir);
 	}
 	r = modset_resolve(ctx, (const char *const *)o->roots.v,
 			   o->flags | o->format->resolve_flags, &set);

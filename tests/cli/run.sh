@@ -25,6 +25,9 @@ EOW
 fi
 export MODSET FIXTURES SRCDIR BUILDDIR
 export LC_ALL=C
+# Never the user's cache; each run starts cold.
+XDG_CACHE_HOME="$work/xdg-cache"
+export XDG_CACHE_HOME
 
 pass=0 fail=0 failed=""
 for t in "$dir"/*.sh; do
