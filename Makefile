@@ -18,7 +18,12 @@ DESTDIR     ?=
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 CFLAGS      ?= -O2 -g
+# SANITIZE=1 builds in its own tree, so the two never mix objects.
+ifeq ($(SANITIZE),1)
+B           ?= build-asan
+else
 B           ?= build
+endif
 
 # Evaluated when used, so that `make check` can install packages first.
 KMOD_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libkmod)

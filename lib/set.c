@@ -178,6 +178,7 @@ MODSET_EXPORT struct modset_set *modset_set_unref(struct modset_set *set)
 	ptrv_done(&set->mods);
 	hmap_done(&set->by_name);
 	ptrv_done(&set->order);
+	ptrv_done(&set->roots);
 	for (size_t i = 0; i < set->n_missing; i++)
 		free(set->missing[i].name);
 	free(set->missing);
