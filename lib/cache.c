@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,119 +60,196 @@ static char *cache_path(const struct modset_ctx *ctx)
 	return p;
 }
 
-static bool parse_u64(const char *s, uint64_t *v)
+static bool parse_u64(const char *s, const char *end, uint64_t *v)
 {
-	char *end;
+	uint64_t x = 0;
 
-	if (*s < '0' || *s > '9')
+	if (s == end || end - s > 20)
 		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return errno == 0 && *end == '\0';
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return true;
 }
 
 /* One line: RELPATH SIZE MTIME_NS INO DEV {Wvalue|Fvalue}..., tab-separated. */
-static int parse_line(struct modset_cache *c, char *line)
+static int parse_line(const char *line, size_t len, struct cache_entry *e)
 {
-	struct cache_entry *e = calloc(1, sizeof(*e));
-	char *save = NULL, *tok;
-	uint64_t *nums[4];
-	int r = -EBADMSG;
+	const char *p = line, *end = line + len;
+	uint64_t *nums[4] = { &e->size, &e->mtime_ns, &e->ino, &e->dev };
+	const char *tab = memchr(p, '\t', end - p);
+	int r;
 
-	if (!e)
-		return -ENOMEM;
-	nums[0] = &e->size;
-	nums[1] = &e->mtime_ns;
-	nums[2] = &e->ino;
-	nums[3] = &e->dev;
-	tok = strtok_r(line, "\t", &save);
-	if (!tok || !path_is_safe_relative(tok) || !(e->relpath = strdup(tok)))
-		goto out;
+	if (!tab || !(e->relpath = strndup(p, tab - p)) || !path_is_safe_relative(e->relpath))
+		return -EBADMSG;
+	p = tab + 1;
 	for (int i = 0; i < 4; i++) {
-		tok = strtok_r(NULL, "\t", &save);
-		if (!tok || !parse_u64(tok, nums[i]))
-			goto out;
+		tab = memchr(p, '\t', end - p);
+		if (!parse_u64(p, tab ? tab : end, nums[i]))
+			return -EBADMSG;
+		p = tab ? tab + 1 : end;
+		if (!tab && i < 3)
+			return -EBADMSG;
 	}
-	while ((tok = strtok_r(NULL, "\t", &save))) {
-		struct strv *dst = tok[0] == 'W' ? &e->weakdep : tok[0] == 'F' ? &e->firmware : NULL;
+	while (p < end) {
+		struct strv *dst = *p == 'W' ? &e->weakdep : *p == 'F' ? &e->firmware : NULL;
 
-		if (!dst || !tok[1])
-			goto out;
-		if ((r = strv_push(dst, tok + 1)) < 0)
-			goto out;
-		r = -EBADMSG;
+		tab = memchr(p, '\t', end - p);
+		if (!tab)
+			tab = end;
+		if (!dst || tab - p < 2)
+			return -EBADMSG;
+		r = strv_push_take(dst, strndup(p + 1, tab - p - 1));
+		if (r < 0)
+			return r;
+		p = tab < end ? tab + 1 : end;
 	}
-	if (hmap_get(&c->entries, e->relpath))
-		goto out;
-	r = ptrv_push(&c->list, e);
-	if (r == 0 && (r = hmap_put(&c->entries, e->relpath, e)) < 0)
-		c->list.n--;
-out:
-	if (r < 0)
-		entry_free(e);
-	return r;
+	return 0;
+}
+
+static size_t line_len(const char *line)
+{
+	return strcspn(line, "\n");
+}
+
+/* Compare @relpath with the relpath field of a cache line. */
+static int cmp_key(const char *relpath, const char *line)
+{
+	size_t n = strcspn(line, "\t\n");
+	int r = strncmp(relpath, line, n);
+
+	return r ? r : (relpath[n] != '\0');
+}
+
+static int cmp_lines(const char *a, const char *b)
+{
+	size_t na = strcspn(a, "\t\n"), nb = strcspn(b, "\t\n");
+	int r = memcmp(a, b, na < nb ? na : nb);
+
+	return r ? r : (na > nb) - (na < nb);
+}
+
+static int cmp_line_ptrs(const void *a, const void *b)
+{
+	return cmp_lines(*(const char *const *)a, *(const char *const *)b);
 }
 
 static void cache_clear(struct modset_cache *c)
 {
-	for (size_t i = 0; i < c->list.n; i++)
-		entry_free(c->list.v[i]);
-	ptrv_done(&c->list);
-	hmap_done(&c->entries);
+	for (size_t i = 0; i < c->added.n; i++)
+		entry_free(c->added.v[i]);
+	ptrv_done(&c->added);
+	hmap_done(&c->added_by_path);
+	if (c->map)
+		munmap(c->map, c->map_size);
+	c->map = NULL;
+	c->data = c->end = NULL;
 }
 
+/* The cache file is mapped, not read: a run that needs 20 entries of 4000 touches a
+ * few pages. Its lines are sorted by relpath (as written), found by binary search
+ * and parsed only when asked for; a line that does not parse is a miss. */
 static void cache_load(struct modset_ctx *ctx)
 {
 	struct modset_cache *c = &ctx->cache;
-	_cleanup_free_ char *path = NULL, *buf = NULL;
-	char *line, *save = NULL;
-	size_t len;
-	int r;
+	_cleanup_free_ char *path = NULL;
+	size_t mlen = strlen(CACHE_MAGIC) + 1;
+	struct stat st;
+	void *map;
+	int fd;
 
 	c->loaded = true;
 	path = cache_path(ctx);
 	if (!path)
 		return;
-	r = read_file(path, &buf, &len);
-	if (r < 0) {
-		if (r != -ENOENT)
-			DBG(ctx, "%s: %s; cache not used\n", path, strerror(-r));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			DBG(ctx, "%s: %s; cache not used\n", path, strerror(errno));
 		return;
 	}
-	line = memchr(buf, '\0', len) ? NULL : strtok_r(buf, "\n", &save);
-	if (!line || !streq(line, CACHE_MAGIC)) {
-		INFO(ctx, "%s: not a cache file, ignored\n", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size < mlen ||
+	    (map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		INFO(ctx, "%s: not a valid cache file, ignored\n", path);
 		return;
 	}
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		r = parse_line(c, line);
-		if (r < 0) {
-			INFO(ctx, "%s: corrupt, ignored\n", path);
-			cache_clear(c);
-			return;
-		}
+	close(fd);
+	c->map = map;
+	c->map_size = st.st_size;
+	if (memcmp(map, CACHE_MAGIC "\n", mlen) != 0 || ((char *)map)[st.st_size - 1] != '\n') {
+		INFO(ctx, "%s: not a valid cache file, ignored\n", path);
+		munmap(map, st.st_size);
+		c->map = NULL;
+		return;
 	}
+	c->data = (const char *)map + mlen;
+	c->end = (const char *)map + st.st_size;
+}
+
+static const char *line_start(const struct modset_cache *c, const char *p)
+{
+	while (p > c->data && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+static const char *find_line(const struct modset_cache *c, const char *relpath)
+{
+	const char *lo = c->data, *hi = c->end;
+
+	while (lo < hi) {
+		const char *line = line_start(c, lo + (hi - lo) / 2);
+		const char *next = memchr(line, '\n', c->end - line) + 1;
+		int r = cmp_key(relpath, line);
+
+		if (r == 0)
+			return line;
+		if (r < 0)
+			hi = line;
+		else
+			lo = next;
+	}
+	return NULL;
 }
 
 bool cache_get(struct modset_ctx *ctx, const char *relpath, const struct stat *st,
 	       struct strv *weakdep, struct strv *firmware)
 {
-	struct cache_entry *e;
+	struct cache_entry *e, parsed = { 0 };
+	const char *line;
+	bool hit = false;
 
 	if (!ctx->cache_dir)
 		return false;
 	if (!ctx->cache.loaded)
 		cache_load(ctx);
-	e = hmap_get(&ctx->cache.entries, relpath);
-	if (!e || !entry_matches(e, st))
-		return false;
-	for (size_t i = 0; i < e->weakdep.n; i++)
-		if (strv_push(weakdep, e->weakdep.v[i]) < 0)
-			return false;
-	for (size_t i = 0; i < e->firmware.n; i++)
-		if (strv_push(firmware, e->firmware.v[i]) < 0)
-			return false;
-	return true;
+	e = hmap_get(&ctx->cache.added_by_path, relpath);
+	if (!e) {
+		line = find_line(&ctx->cache, relpath);
+		if (!line || parse_line(line, line_len(line), &parsed) < 0)
+			goto out;
+		e = &parsed;
+	}
+	if (!entry_matches(e, st))
+		goto out;
+	hit = true;
+	for (size_t i = 0; i < e->weakdep.n && hit; i++)
+		hit = strv_push(weakdep, e->weakdep.v[i]) == 0;
+	for (size_t i = 0; i < e->firmware.n && hit; i++)
+		hit = strv_push(firmware, e->firmware.v[i]) == 0;
+	if (!hit) {
+		strv_done(weakdep);
+		strv_done(firmware);
+	}
+out:
+	free(parsed.relpath);
+	strv_done(&parsed.weakdep);
+	strv_done(&parsed.firmware);
+	return hit;
 }
 
 static bool storable(const char *s)
@@ -183,9 +261,10 @@ void cache_put(struct modset_ctx *ctx, const char *relpath, const struct stat *s
 	       const struct strv *weakdep, const struct strv *firmware)
 {
 	struct modset_cache *c = &ctx->cache;
-	struct cache_entry *e, *old;
+	struct cache_entry *e;
 
-	if (!ctx->cache_dir || !storable(relpath) || !path_is_safe_relative(relpath))
+	if (!ctx->cache_dir || !storable(relpath) || !path_is_safe_relative(relpath) ||
+	    hmap_get(&c->added_by_path, relpath))
 		return;
 	for (size_t i = 0; i < weakdep->n; i++)
 		if (!storable(weakdep->v[i]))
@@ -206,18 +285,15 @@ void cache_put(struct modset_ctx *ctx, const char *relpath, const struct stat *s
 		strv_push(&e->weakdep, weakdep->v[i]);
 	for (size_t i = 0; i < firmware->n; i++)
 		strv_push(&e->firmware, firmware->v[i]);
-	old = hmap_get(&c->entries, relpath);
-	if (old) {
-		for (size_t i = 0; i < c->list.n; i++)
-			if (c->list.v[i] == old)
-				c->list.v[i] = e;
-		entry_free(old);
-	} else if (ptrv_push(&c->list, e) < 0) {
+	if (ptrv_push(&c->added, e) < 0) {
 		entry_free(e);
 		return;
 	}
-	if (hmap_put(&c->entries, e->relpath, e) < 0)
+	if (hmap_put(&c->added_by_path, e->relpath, e) < 0) {
+		c->added.n--;
+		entry_free(e);
 		return;
+	}
 	c->dirty = true;
 }
 
@@ -252,6 +328,7 @@ void cache_flush(struct modset_ctx *ctx)
 {
 	struct modset_cache *c = &ctx->cache;
 	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	struct ptrv old = { 0 };
 	FILE *f;
 	int fd, r = 0;
 
@@ -278,20 +355,40 @@ void cache_flush(struct modset_ctx *ctx)
 		unlink(tmp);
 		return;
 	}
-	if (c->list.n > 1)
-		qsort(c->list.v, c->list.n, sizeof(void *), cmp_entry);
+	if (c->added.n > 1)
+		qsort(c->added.v, c->added.n, sizeof(void *), cmp_entry);
+	/* The old lines, sorted again in case the file was not: merged with the new
+	 * entries, the new ones winning, each relpath once. */
+	for (const char *p = c->data; p && p < c->end; p += line_len(p) + 1)
+		if (ptrv_push(&old, (void *)p) < 0)
+			old.n = 0;
+	if (old.n > 1)
+		qsort(old.v, old.n, sizeof(void *), cmp_line_ptrs);
 	fputs(CACHE_MAGIC "\n", f);
-	for (size_t i = 0; i < c->list.n; i++) {
-		const struct cache_entry *e = c->list.v[i];
+	for (size_t i = 0, k = 0; i < old.n || k < c->added.n;) {
+		const struct cache_entry *e = k < c->added.n ? c->added.v[k] : NULL;
+		int cmp = i < old.n ? (e ? cmp_key(e->relpath, old.v[i]) : 1) : -1;
 
+		if (cmp > 0) {
+			if (i + 1 >= old.n || cmp_lines(old.v[i], old.v[i + 1]) != 0)
+				fwrite(old.v[i], 1, line_len(old.v[i]) + 1, f);
+			i++;
+			continue;
+		}
+		if (cmp == 0) {
+			i++;
+			continue;
+		}
+		k++;
 		fprintf(f, "%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, e->relpath,
 			e->size, e->mtime_ns, e->ino, e->dev);
-		for (size_t k = 0; k < e->weakdep.n; k++)
-			fprintf(f, "\tW%s", e->weakdep.v[k]);
-		for (size_t k = 0; k < e->firmware.n; k++)
-			fprintf(f, "\tF%s", e->firmware.v[k]);
+		for (size_t w = 0; w < e->weakdep.n; w++)
+			fprintf(f, "\tW%s", e->weakdep.v[w]);
+		for (size_t w = 0; w < e->firmware.n; w++)
+			fprintf(f, "\tF%s", e->firmware.v[w]);
 		fputc('\n', f);
 	}
+	ptrv_done(&old);
 	if (fflush(f) != 0 || ferror(f))
 		r = -EIO;
 	if (fclose(f) != 0 && r == 0)

@@ -183,8 +183,11 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
 struct stat;
 struct modset_cache {
 	bool loaded, dirty;
-	struct ptrv list; /* struct cache_entry * */
-	struct hmap entries;
+	void *map;	     /* the cache file, mapped */
+	size_t map_size;
+	const char *data, *end; /* its entry lines, sorted by relpath */
+	struct ptrv added;   /* struct cache_entry *, read this run */
+	struct hmap added_by_path;
 };
 bool cache_get(struct modset_ctx *ctx, const char *relpath, const struct stat *st,
 	       struct strv *weakdep, struct strv *firmware);
