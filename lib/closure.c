@@ -11,6 +11,14 @@
 
 #include "libmodset-private.h"
 
+/* A target that names an excluded module is left out on purpose: not "missing". */
+static bool excluded_name(const struct modset_set *set, const char *target)
+{
+	char buf[256];
+
+	return modset_normalize_name(target, buf, sizeof(buf)) && set_is_excluded(set, buf);
+}
+
 static int add_targets(struct modset_set *set, struct modset_module *from, const char *target,
 		       enum modset_edge edge, bool untagged, struct ptrv *dst)
 {
@@ -18,7 +26,7 @@ static int add_targets(struct modset_set *set, struct modset_module *from, const
 	int r;
 
 	r = lookup_target(set, target, &found);
-	if (r == 0 && found.n == 0)
+	if (r == 0 && found.n == 0 && !excluded_name(set, target))
 		r = set_add_missing(set, target,
 				    edge == MODSET_EDGE_WEAK ? MODSET_MISSING_WEAK
 							     : MODSET_MISSING_SOFT,
@@ -50,37 +58,53 @@ static int add_softdep(struct modset_set *set, struct modset_module *m,
 	return r;
 }
 
+static int add_hard(struct modset_set *set, struct modset_module *m, const char *name)
+{
+	struct modset_module *d;
+	int r;
+
+	r = lookup_module_by_name(set, name, &d);
+	if (r < 0)
+		return r;
+	if (!d)
+		return set_add_missing(set, name,
+				       set_is_excluded(set, name) ? MODSET_MISSING_CUT
+								  : MODSET_MISSING_HARD,
+				       m->name);
+	r = module_add_reason(d, MODSET_EDGE_HARD, m->name, false);
+	return r < 0 ? r : ptrv_push(&m->hard, d);
+}
+
+/* The hard deps of @m: its modules.dep.bin line (checked), loaded in reverse order
+ * as libkmod does. The line is read here rather than through
+ * kmod_module_get_dependencies(), which drops the whole list (and logs) when one
+ * listed file is missing: here the missing one is reported and the others kept. */
 static int hard_edges(struct modset_set *set, struct modset_module *m)
 {
-	struct kmod_list *deps, *l;
-	int r = 0;
+	_cleanup_free_ char *copy = NULL;
+	const char *line;
+	struct strv names = { 0 };
+	char *save = NULL, *colon;
+	int r;
 
-	if (m->builtin || !m->kmod)
+	if (m->builtin)
 		return 0;
-	deps = kmod_module_get_dependencies(m->kmod);
-	kmod_list_foreach(l, deps)
-	{
-		struct kmod_module *km = kmod_module_get_module(l);
-		const char *name = kmod_module_get_name(km);
-		struct modset_module *d;
+	r = tree_index_lookup(set->ctx, IDX_DEP, m->name, &line);
+	if (r < 0 || !line || !(colon = strchr(line, ':')))
+		return r;
+	copy = strdup(colon + 1);
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, " \t", &save); t && r == 0; t = strtok_r(NULL, " \t", &save)) {
+		const char *base = strrchr(t, '/');
+		char name[256];
 
-		r = lookup_module_by_name(set, name, &d);
-		if (r < 0) {
-			kmod_module_unref(km);
-			break;
-		}
-		if (!d) {
-			r = set_add_missing(set, name, MODSET_MISSING_HARD, m->name);
-		} else {
-			r = module_add_reason(d, MODSET_EDGE_HARD, m->name, false);
-			if (r == 0)
-				r = ptrv_push(&m->hard, d);
-		}
-		kmod_module_unref(km);
-		if (r < 0)
-			break;
+		if (modset_normalize_name(base ? base + 1 : t, name, sizeof(name)))
+			r = strv_push(&names, name);
 	}
-	kmod_module_unref_list(deps);
+	for (size_t i = names.n; i-- > 0 && r == 0;)
+		r = add_hard(set, m, names.v[i]);
+	strv_done(&names);
 	return r;
 }
 
@@ -204,7 +228,8 @@ static int read_modinfo(struct modset_set *set, struct modset_module **mods, siz
 				return r;
 			}
 			b = hmap_get(&cfg->builtin_by_name, m->name);
-
+			if (!(set->flags & MODSET_RESOLVE_MODINFO))
+				continue;
 			for (size_t k = 0; b && k < b->firmware.n; k++)
 				if (strv_push(&m->firmware, b->firmware.v[k]) < 0) {
 					free(jobs);
@@ -434,7 +459,7 @@ static int resolve_roots(struct modset_set *set, const char *const *roots)
 		struct ptrv found = { 0 };
 		int r = lookup_root(set, roots[i], &found);
 
-		if (r == 0 && found.n == 0)
+		if (r == 0 && found.n == 0 && !excluded_name(set, roots[i]))
 			r = set_add_missing(set, roots[i], MODSET_MISSING_ROOT, NULL);
 		for (size_t k = 0; k < found.n && r == 0; k++) {
 			struct modset_module *m = found.v[k];

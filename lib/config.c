@@ -195,7 +195,7 @@ static bool normalize_pattern(char *s)
 
 static bool is_known_command(const char *cmd)
 {
-	static const char *const known[] = { "options", "install", "remove", "blacklist" };
+	static const char *const known[] = { "options", "install", "remove" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 		if (streq(cmd, known[i]))
@@ -275,6 +275,12 @@ static int parse_line(struct modset_ctx *ctx, const char *file, unsigned int lin
 			goto bad;
 		return add_alias_rule(cfg, alias, modname);
 	}
+	if (streq(cmd, "blacklist")) {
+		modname = strtok_r(NULL, " \t", &save);
+		if (!modname || !normalize_pattern(modname))
+			goto bad;
+		return strv_push(&cfg->blacklist, modname);
+	}
 	if (is_known_command(cmd)) {
 		int need = min_args(cmd);
 
@@ -310,11 +316,6 @@ static int parse_file(struct modset_ctx *ctx, const char *path)
 		ctx->cfg.warnings++;
 		return 0;
 	}
-	if (memchr(buf, '\0', len)) {
-		WARN(ctx, "%s: contains NUL bytes, ignored\n", path);
-		ctx->cfg.warnings++;
-		return 0;
-	}
 	for (p = buf, end = buf + len; p < end;) {
 		char *nl, *w = p, *line = p;
 		unsigned int first = lineno + 1;
@@ -339,6 +340,11 @@ static int parse_file(struct modset_ctx *ctx, const char *path)
 			break;
 		}
 		*w = '\0';
+		/* As in libkmod, which reads lines as C strings: a NUL ends the line. */
+		if (strlen(line) != (size_t)(w - line)) {
+			ctx->cfg.warnings++;
+			WARN(ctx, "%s:%u: NUL byte, rest of the line ignored\n", path, first);
+		}
 		r = parse_line(ctx, path, first, line);
 		if (r < 0)
 			return r;
@@ -359,6 +365,9 @@ int config_load(struct modset_ctx *ctx)
 	if (ctx->config_paths) {
 		for (char **p = ctx->config_paths; *p && r == 0; p++)
 			r = conf_add_path(ctx, &files, &n, *p, true);
+	} else if (!ctx->sysroot[0]) {
+		INFO(ctx, "%s: not under [/usr]/lib/modules: no sysroot, no default modprobe.d\n",
+		     ctx->moddir);
 	} else {
 		for (size_t i = 0; i < ARRAY_SIZE(default_dirs) && r == 0; i++) {
 			_cleanup_free_ char *d = path_join(ctx->sysroot, default_dirs[i]);
@@ -518,6 +527,7 @@ void config_done(struct modset_config *cfg)
 		free(cfg->aliases[i].modname);
 	}
 	free(cfg->aliases);
+	strv_done(&cfg->blacklist);
 	for (size_t i = 0; i < cfg->builtins.n; i++) {
 		struct builtin_info *b = cfg->builtins.v[i];
 

@@ -88,6 +88,8 @@ int read_file(const char *path, char **ret, size_t *ret_len);
 char *path_join(const char *a, const char *b);
 /* Normalize in place: '-' -> '_' outside [...]; stop at '.' if @stop_at_dot. */
 void normalize_inplace(char *s, bool stop_at_dot);
+/* Lexically clean an absolute path in place: no "//", ".", "..", trailing '/'. */
+void path_normalize(char *path);
 /* True if @rel is a relative path with no ".." component. */
 bool path_is_safe_relative(const char *rel);
 
@@ -126,6 +128,7 @@ struct modset_config {
 	size_t n_weakdeps, alloc_weakdeps;
 	struct alias_rule *aliases;
 	size_t n_aliases, alloc_aliases;
+	struct strv blacklist; /* normalized module names */
 	bool have_modules_weakdep;
 	bool builtins_loaded;
 	struct ptrv builtins; /* struct builtin_info *, in file order */
@@ -216,6 +219,7 @@ struct modset_ctx {
 	struct modset_config cfg;
 
 	char *cache_dir; /* NULL: no persistent cache */
+	struct strv exclude; /* normalized fnmatch patterns */
 	struct modset_cache cache;
 
 	/* libkmod >= 33, through dlsym */
@@ -282,6 +286,9 @@ int module_add_reason(struct modset_module *m, enum modset_edge edge, const char
 int set_add_missing(struct modset_set *set, const char *name, enum modset_missing_kind kind,
 		    const char *from);
 void set_finish(struct modset_set *set);
+
+/* True when @name (normalized) is left out of @set (exclusions, blacklist). */
+bool set_is_excluded(const struct modset_set *set, const char *name);
 
 /* ---- lookup (lookup.c) ---- */
 /* Resolve a name or alias to modules of the tree; appends struct modset_module *

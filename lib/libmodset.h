@@ -47,6 +47,8 @@ enum modset_resolve_flags {
 	/* read every module's modinfo (firmware names); otherwise modinfo is read only
 	 * when weak deps must come from it */
 	MODSET_RESOLVE_MODINFO = 1 << 3,
+	/* treat modprobe.d "blacklist" lines as exclusions (see modset_set_exclude()) */
+	MODSET_RESOLVE_HONOR_BLACKLIST = 1 << 4,
 };
 
 /** Kinds of missing item, see modset_set_missing(). */
@@ -55,6 +57,7 @@ enum modset_missing_kind {
 	MODSET_MISSING_HARD,		/* hard dep listed in modules.dep but absent */
 	MODSET_MISSING_SOFT,		/* softdep target that resolves to nothing */
 	MODSET_MISSING_WEAK,		/* weakdep target that resolves to nothing */
+	MODSET_MISSING_CUT,		/* hard dep of a kept module, excluded */
 };
 
 /**
@@ -149,6 +152,16 @@ const char *const *modset_get_config_files(const struct modset_ctx *ctx);
  */
 unsigned int modset_get_config_warnings(const struct modset_ctx *ctx);
 
+/**
+ * modset_set_exclude - leave modules out of every set resolved afterwards.
+ * @patterns: NULL-terminated fnmatch patterns, matched against normalized module
+ *            names ('-' and '_' are the same); NULL or empty clears the list.
+ * An excluded module is left out with its edges. When it is a hard dependency of a
+ * module that stays, the set records a MODSET_MISSING_CUT item.
+ * Returns 0, -EINVAL, -ENOMEM.
+ */
+int modset_set_exclude(struct modset_ctx *ctx, const char *const *patterns);
+
 /* ------------------------------------------------------------------------- */
 /* Resolving                                                                   */
 
@@ -176,7 +189,7 @@ int modset_resolve(struct modset_ctx *ctx, const char *const *roots, unsigned in
 /** modset_edge_name - "root", "hard", "soft-pre", "soft-post" or "weak". */
 const char *modset_edge_name(enum modset_edge edge);
 
-/** modset_missing_kind_name - "root", "hard", "soft" or "weak". */
+/** modset_missing_kind_name - "root", "hard", "soft", "weak" or "cut". */
 const char *modset_missing_kind_name(enum modset_missing_kind kind);
 
 /* ------------------------------------------------------------------------- */
@@ -235,6 +248,26 @@ size_t modset_set_cycle_count(const struct modset_set *set);
  * Cycles are sorted by their first name. NULL past the end.
  */
 const char *const *modset_set_cycle(const struct modset_set *set, size_t i);
+
+/**
+ * modset_chain_fn - called by modset_set_foreach_chain() for one chain.
+ * @mods: @n modules, a root first and the module asked about last
+ * @edges: @n - 1 edges; edges[i] leads from mods[i] to mods[i + 1]
+ * Return 0 to go on, anything else to stop (modset_set_foreach_chain() returns it).
+ */
+typedef int (*modset_chain_fn)(void *data, const struct modset_module *const *mods,
+			       const enum modset_edge *edges, size_t n);
+
+/**
+ * modset_set_foreach_chain - why is @name in the set: every shortest chain of edges
+ * from a root to it, in a stable order (by names, then edge kinds). Hard edges are the
+ * direct ones: modules.dep lists every module a module needs, transitively, and an
+ * edge that another listed module already implies is left out.
+ * At most 1000 chains are reported.
+ * Returns 0, -ENOENT when @name is not in the set, -ENOMEM, or what @fn returned.
+ */
+int modset_set_foreach_chain(const struct modset_set *set, const char *name,
+			     modset_chain_fn fn, void *data);
 
 /* ------------------------------------------------------------------------- */
 /* Modules of a set (borrowed from the set)                                    */

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "libmodset-private.h"
 
@@ -35,42 +36,66 @@ static int push_unique(struct ptrv *out, struct modset_module *m)
 }
 
 /* The module of the tree called @name (normalized here): a file listed in
- * modules.dep.bin or a builtin in modules.builtin.bin; NULL in *ret if neither. */
+ * modules.dep.bin or a builtin in modules.builtin.bin; NULL in *ret if neither.
+ *
+ * The path comes from the module's modules.dep.bin line, read with the checked
+ * walk of index.c (what libkmod's kmod_module_get_path() does too, minus trusting
+ * the file, and minus failing the lookup -- with a log line naming a pointer -- when
+ * a dependency listed on the line is missing). libkmod does the alias lookups. */
 int lookup_module_by_name(struct modset_set *set, const char *name, struct modset_module **ret)
 {
 	struct modset_ctx *ctx = set->ctx;
 	struct kmod_module *km = NULL;
+	_cleanup_free_ char *path = NULL;
 	struct modset_module *m;
-	const char *dep, *path = NULL;
+	const char *line;
 	char buf[PATH_MAX];
+	bool builtin = false;
 	int r;
 
 	*ret = NULL;
 	if (!modset_normalize_name(name, buf, sizeof(buf)) || !buf[0])
 		return 0;
 	*ret = hmap_get(&set->by_name, buf);
-	if (*ret)
+	if (*ret || set_is_excluded(set, buf))
 		return 0;
-	/* libkmod will walk the same path of modules.dep.bin: checked first. */
-	r = tree_index_lookup(ctx, IDX_DEP, buf, &dep);
+	r = tree_index_lookup(ctx, IDX_DEP, buf, &line);
 	if (r < 0)
 		return r;
-	if (!dep) {
-		r = tree_index_lookup(ctx, IDX_BUILTIN, buf, &dep);
-		if (r < 0 || !dep)
+	if (line) {
+		size_t n = strcspn(line, ":");
+
+		path = line[n] == ':' && n > 0 ? strndup(line, n) : NULL;
+		if (!path) {
+			ERR(ctx, "%s/modules.dep.bin: bad entry for '%s'\n", ctx->moddir, buf);
+			return -EBADMSG;
+		}
+		if (path[0] != '/') {
+			char *abs = path_join(ctx->moddir, path);
+
+			if (!abs)
+				return -ENOMEM;
+			free(path);
+			path = abs;
+		}
+		r = module_check_path(ctx, buf, path);
+		if (r < 0)
 			return r;
+		if (access(path, F_OK) < 0) {
+			/* Indexed but gone: the tree is out of date. Not in the set. */
+			WARN(ctx, "%s: listed in modules.dep.bin but missing\n", path);
+			return 0;
+		}
+	} else {
+		r = tree_index_lookup(ctx, IDX_BUILTIN, buf, &line);
+		if (r < 0 || !line)
+			return r;
+		builtin = true;
 	}
 	r = kmod_module_new_from_name(ctx->kmod, buf, &km);
 	if (r < 0)
 		return r;
-	if (!dep[0] || !(path = kmod_module_get_path(km))) {
-		/* modules.builtin.bin values are empty; a dep entry always has a path */
-		path = NULL;
-	} else if ((r = module_check_path(ctx, buf, path)) < 0) {
-		kmod_module_unref(km);
-		return r;
-	}
-	m = set_add(set, buf, path, path == NULL);
+	m = set_add(set, buf, path, builtin);
 	if (!m) {
 		kmod_module_unref(km);
 		return -ENOMEM;
@@ -80,7 +105,9 @@ int lookup_module_by_name(struct modset_set *set, const char *name, struct modse
 	return 0;
 }
 
-/* Builtin aliases, which kmod consults only when no loadable module matched. */
+/* Builtin aliases (modules.builtin.modinfo): kmod consults them only when no loadable
+ * module matched; we add them always (but in --kmod-compat mode), so that a target
+ * alias brings every provider. */
 static int lookup_builtin_alias(struct modset_set *set, const char *target, struct ptrv *out)
 {
 	const struct modset_config *cfg = &set->ctx->cfg;
@@ -216,8 +243,13 @@ static int walk_dir(struct modset_ctx *ctx, const char *dir, struct strv *files,
 	if (depth > 64)
 		return 0;
 	k = scandir(dir, &ents, NULL, NULL);
-	if (k < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (k < 0) {
+		/* "=DIR" naming nothing, or a file: a root that names no module */
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		ERR(ctx, "%s: %s\n", dir, strerror(errno));
+		return -errno;
+	}
 	for (int i = 0; i < k; i++) {
 		const char *n = ents[i]->d_name;
 		struct stat st;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The result of a resolve: modules, their reasons, load order, missing items. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <string.h>
 
 #include "libmodset-private.h"
@@ -93,6 +94,21 @@ int set_add_missing(struct modset_set *set, const char *name, enum modset_missin
 	set->missing[set->n_missing].from = from;
 	set->n_missing++;
 	return 0;
+}
+
+bool set_is_excluded(const struct modset_set *set, const char *name)
+{
+	const struct strv *ex = &set->ctx->exclude;
+	const struct strv *bl = &set->ctx->cfg.blacklist;
+
+	for (size_t i = 0; i < ex->n; i++)
+		if (fnmatch(ex->v[i], name, 0) == 0)
+			return true;
+	if (set->flags & MODSET_RESOLVE_HONOR_BLACKLIST)
+		for (size_t i = 0; i < bl->n; i++)
+			if (streq(bl->v[i], name))
+				return true;
+	return false;
 }
 
 static int cmp_module(const void *a, const void *b)
@@ -323,7 +339,217 @@ MODSET_EXPORT const char *modset_edge_name(enum modset_edge edge)
 
 MODSET_EXPORT const char *modset_missing_kind_name(enum modset_missing_kind kind)
 {
-	static const char *const names[] = { "root", "hard", "soft", "weak" };
+	static const char *const names[] = { "root", "hard", "soft", "weak", "cut" };
 
 	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : NULL;
+}
+
+/* ---- why: shortest chains from the roots ---- */
+
+/* The hard edges of @m that no other hard dep of @m implies: modules.dep lists the
+ * transitive closure, which would make every chain one hard edge long. */
+static bool hard_is_direct(const struct modset_module *m, const struct modset_module *d)
+{
+	for (size_t i = 0; i < m->hard.n; i++) {
+		const struct modset_module *e = m->hard.v[i];
+
+		if (e == d)
+			continue;
+		for (size_t k = 0; k < e->hard.n; k++)
+			if (e->hard.v[k] == d)
+				return false;
+	}
+	return true;
+}
+
+struct edge_iter {
+	const struct modset_module *m;
+	int list;
+	size_t i;
+};
+
+/* Next out-edge of it->m: hard (direct only), soft pre, soft post, weak. */
+static bool next_edge(struct edge_iter *it, const struct modset_module **to,
+		      enum modset_edge *edge)
+{
+	static const enum modset_edge kinds[] = { MODSET_EDGE_HARD, MODSET_EDGE_SOFT_PRE,
+						  MODSET_EDGE_SOFT_POST, MODSET_EDGE_WEAK };
+	const struct ptrv *lists[] = { &it->m->hard, &it->m->pre, &it->m->post, &it->m->weak };
+
+	for (; it->list < 4; it->list++, it->i = 0)
+		while (it->i < lists[it->list]->n) {
+			const struct modset_module *t = lists[it->list]->v[it->i++];
+
+			if (it->list == 0 && !hard_is_direct(it->m, t))
+				continue;
+			*to = t;
+			*edge = kinds[it->list];
+			return true;
+		}
+	return false;
+}
+
+struct chains {
+	const struct modset_set *set;
+	size_t *dist;			/* by module index in set->mods; SIZE_MAX = unreached */
+	const struct modset_module **path; /* built backwards */
+	enum modset_edge *edges;
+	struct ptrv found;		/* struct chain * */
+};
+
+struct chain {
+	size_t n;
+	const struct modset_module **mods;
+	enum modset_edge *edges;
+};
+
+static size_t mod_index(const struct modset_set *set, const struct modset_module *m)
+{
+	/* set->mods is sorted by name after resolve: binary search */
+	size_t lo = 0, hi = set->mods.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(((struct modset_module *)set->mods.v[mid])->name, m->name);
+
+		if (r == 0)
+			return mid;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+#define MAX_CHAINS 1000
+
+/* Walk back from @m (at distance d) to a root along edges that shorten the
+ * distance by one; every complete walk is a shortest chain. */
+static int collect(struct chains *c, const struct modset_module *m, size_t d, size_t len)
+{
+	const struct modset_set *set = c->set;
+
+	c->path[len] = m;
+	if (d == 0) {
+		struct chain *ch = calloc(1, sizeof(*ch));
+
+		if (!ch)
+			return -ENOMEM;
+		ch->n = len + 1;
+		ch->mods = calloc(ch->n, sizeof(*ch->mods));
+		ch->edges = calloc(ch->n, sizeof(*ch->edges));
+		if (!ch->mods || !ch->edges || ptrv_push(&c->found, ch) < 0) {
+			free(ch->mods);
+			free(ch->edges);
+			free(ch);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < ch->n; i++)
+			ch->mods[i] = c->path[len - i];
+		for (size_t i = 0; i + 1 < ch->n; i++)
+			ch->edges[i] = c->edges[len - i - 1];
+		return 0;
+	}
+	for (size_t k = 0; k < set->mods.n && c->found.n < MAX_CHAINS; k++) {
+		const struct modset_module *p = set->mods.v[k], *to;
+		struct edge_iter it = { .m = p };
+		enum modset_edge edge;
+		int r;
+
+		if (c->dist[k] != d - 1)
+			continue;
+		while (next_edge(&it, &to, &edge))
+			if (to == m) {
+				c->edges[len] = edge;
+				r = collect(c, p, d - 1, len + 1);
+				if (r < 0)
+					return r;
+			}
+	}
+	return 0;
+}
+
+static int cmp_chain(const void *a, const void *b)
+{
+	const struct chain *x = *(void *const *)a, *y = *(void *const *)b;
+
+	for (size_t i = 0; i < x->n && i < y->n; i++) {
+		int r = strcmp(x->mods[i]->name, y->mods[i]->name);
+
+		if (r)
+			return r;
+		if (i + 1 < x->n && i + 1 < y->n && x->edges[i] != y->edges[i])
+			return (int)x->edges[i] - (int)y->edges[i];
+	}
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+MODSET_EXPORT int modset_set_foreach_chain(const struct modset_set *set, const char *name,
+					   modset_chain_fn fn, void *data)
+{
+	const struct modset_module *target = modset_set_find(set, name);
+	struct chains c = { .set = set };
+	size_t *queue = NULL, qh = 0, qt = 0;
+	int r = 0;
+
+	if (!target || !fn)
+		return target ? -EINVAL : -ENOENT;
+	c.dist = malloc(set->mods.n * sizeof(*c.dist));
+	queue = malloc(set->mods.n * sizeof(*queue));
+	c.path = calloc(set->mods.n + 1, sizeof(*c.path));
+	c.edges = calloc(set->mods.n + 1, sizeof(*c.edges));
+	if (!c.dist || !queue || !c.path || !c.edges) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* Breadth-first from every root at once. */
+	for (size_t i = 0; i < set->mods.n; i++) {
+		const struct modset_module *m = set->mods.v[i];
+		bool root = false;
+
+		for (size_t k = 0; k < m->n_reasons; k++)
+			root = root || m->reasons[k].edge == MODSET_EDGE_ROOT;
+		c.dist[i] = root ? 0 : SIZE_MAX;
+		if (root)
+			queue[qt++] = i;
+	}
+	while (qh < qt) {
+		size_t i = queue[qh++];
+		struct edge_iter it = { .m = set->mods.v[i] };
+		const struct modset_module *to;
+		enum modset_edge edge;
+
+		while (next_edge(&it, &to, &edge)) {
+			size_t k = mod_index(set, to);
+
+			if (k != SIZE_MAX && c.dist[k] == SIZE_MAX) {
+				c.dist[k] = c.dist[i] + 1;
+				queue[qt++] = k;
+			}
+		}
+	}
+	if (c.dist[mod_index(set, target)] != SIZE_MAX)
+		r = collect(&c, target, c.dist[mod_index(set, target)], 0);
+	if (r == 0 && c.found.n > 1)
+		qsort(c.found.v, c.found.n, sizeof(void *), cmp_chain);
+	for (size_t i = 0; i < c.found.n && r == 0; i++) {
+		struct chain *ch = c.found.v[i];
+
+		r = fn(data, (const struct modset_module *const *)ch->mods, ch->edges, ch->n);
+	}
+out:
+	for (size_t i = 0; i < c.found.n; i++) {
+		struct chain *ch = c.found.v[i];
+
+		free(ch->mods);
+		free(ch->edges);
+		free(ch);
+	}
+	ptrv_done(&c.found);
+	free(c.dist);
+	free(c.path);
+	free(c.edges);
+	free(queue);
+	return r;
 }

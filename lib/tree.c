@@ -63,7 +63,8 @@ static void log_from_kmod(void *data, int priority, const char *file, int line,
 		ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
 }
 
-/* The sysroot is what comes before "[/usr]/lib/modules/KVER". */
+/* The sysroot is what comes before "[/usr]/lib/modules/KVER"; a tree elsewhere has
+ * none (""), and then no default configuration: never the host's. */
 static char *infer_sysroot(const char *moddir)
 {
 	const char *p = NULL, *s;
@@ -72,7 +73,7 @@ static char *infer_sysroot(const char *moddir)
 	for (s = strstr(moddir, "/lib/modules/"); s; s = strstr(s + 1, "/lib/modules/"))
 		p = s;
 	if (!p || strchr(p + strlen("/lib/modules/"), '/'))
-		return strdup("/");
+		return strdup("");
 	len = p - moddir;
 	if (len >= 4 && strncmp(p - 4, "/usr", 4) == 0)
 		len -= 4;
@@ -89,7 +90,7 @@ MODSET_EXPORT struct modset_ctx *modset_new(const char *moddir,
 	struct modset_ctx *ctx;
 	char buf[PATH_MAX];
 	const char *env;
-	size_t n = 0, len;
+	size_t n = 0;
 
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
@@ -124,9 +125,7 @@ MODSET_EXPORT struct modset_ctx *modset_new(const char *moddir,
 	}
 	if (!ctx->moddir)
 		goto fail;
-	len = strlen(ctx->moddir);
-	while (len > 1 && ctx->moddir[len - 1] == '/')
-		ctx->moddir[--len] = '\0';
+	path_normalize(ctx->moddir);
 	ctx->kver = strdup(strrchr(ctx->moddir, '/') + 1);
 	ctx->sysroot = infer_sysroot(ctx->moddir);
 	if (!ctx->kver || !ctx->sysroot)
@@ -168,6 +167,7 @@ MODSET_EXPORT struct modset_ctx *modset_unref(struct modset_ctx *ctx)
 	config_done(&ctx->cfg);
 	cache_done(&ctx->cache);
 	free(ctx->cache_dir);
+	strv_done(&ctx->exclude);
 	strv_done(&ctx->config_files);
 	if (ctx->config_paths)
 		for (char **p = ctx->config_paths; *p; p++)
@@ -215,6 +215,26 @@ MODSET_EXPORT int modset_set_sysroot(struct modset_ctx *ctx, const char *sysroot
 		return -ENOMEM;
 	free(ctx->sysroot);
 	ctx->sysroot = s;
+	return 0;
+}
+
+MODSET_EXPORT int modset_set_exclude(struct modset_ctx *ctx, const char *const *patterns)
+{
+	struct strv v = { 0 };
+
+	if (!ctx)
+		return -EINVAL;
+	for (size_t i = 0; patterns && patterns[i]; i++) {
+		char *p = strdup(patterns[i]);
+
+		if (!p || strv_push_take(&v, p) < 0) {
+			strv_done(&v);
+			return -ENOMEM;
+		}
+		normalize_inplace(p, false);
+	}
+	strv_done(&ctx->exclude);
+	ctx->exclude = v;
 	return 0;
 }
 

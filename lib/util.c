@@ -250,6 +250,39 @@ void normalize_inplace(char *s, bool stop_at_dot)
 	}
 }
 
+void path_normalize(char *path)
+{
+	char *out = path, *p = path;
+
+	/* absolute paths only: "/a//b/./c/../d/" -> "/a/b/d" */
+	while (*p) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			p += n;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, p, n);
+		out += n;
+		p += n;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
 bool path_is_safe_relative(const char *rel)
 {
 	const char *p = rel;

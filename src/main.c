@@ -16,6 +16,7 @@
 #include "libmodset.h"
 #include "output.h"
 #include "roots.h"
+#include "why.h"
 
 #define EXIT_USAGE 1
 #define EXIT_INPUT 2
@@ -60,6 +61,10 @@ static void usage(FILE *f)
 		"      --no-weak        ignore weak dependencies\n"
 		"      --kmod-compat    the set `modprobe --show-depends` loads, exactly\n"
 		"      --strict         unknown roots and missing hard/soft targets are errors\n"
+		"      --why MODULE     print every shortest chain from a root to MODULE\n"
+		"      --exclude PAT    leave out modules matching PAT (glob, repeatable)\n"
+		"      --exclude-from FILE  exclusion patterns, one per line\n"
+		"      --honor-blacklist  modprobe.d blacklist lines exclude modules too\n"
 		"      --cache-dir DIR  cache of module facts (default $XDG_CACHE_HOME/initrd-modset)\n"
 		"      --no-cache       do not read or write the cache\n"
 		"  -q, --quiet          no warnings\n"
@@ -81,6 +86,10 @@ enum {
 	OPT_STRICT,
 	OPT_CACHE_DIR,
 	OPT_NO_CACHE,
+	OPT_WHY,
+	OPT_EXCLUDE,
+	OPT_EXCLUDE_FROM,
+	OPT_HONOR_BLACKLIST,
 };
 
 static const struct option longopts[] = {
@@ -98,6 +107,10 @@ static const struct option longopts[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+	{ "why", required_argument, NULL, OPT_WHY },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM },
+	{ "honor-blacklist", no_argument, NULL, OPT_HONOR_BLACKLIST },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -106,9 +119,9 @@ static const struct option longopts[] = {
 };
 
 struct options {
-	const char *moddir, *sysroot, *output, *cache_dir;
+	const char *moddir, *sysroot, *output, *cache_dir, *why;
 	const struct output_format *format;
-	struct roots config, roots;
+	struct roots config, roots, exclude;
 	bool no_config, null_sep, strict, no_cache;
 	int verbosity;
 	unsigned int flags;
@@ -154,6 +167,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_STRICT: o->strict = true; break;
 		case OPT_CACHE_DIR: o->cache_dir = optarg; break;
 		case OPT_NO_CACHE: o->no_cache = true; break;
+		case OPT_WHY: o->why = optarg; break;
+		case OPT_EXCLUDE:
+			if (roots_add(&o->exclude, optarg) < 0)
+				return -ENOMEM;
+			break;
+		case OPT_EXCLUDE_FROM:
+			r = roots_add_file(&o->exclude, optarg, &errline);
+			if (r < 0) {
+				if (errline)
+					msg("error: ", "%s:%u: NUL byte in exclusion list", optarg,
+					    errline);
+				else
+					msg("error: ", "%s: %s", optarg, strerror(-r));
+				return -EXIT_INPUT;
+			}
+			break;
+		case OPT_HONOR_BLACKLIST: o->flags |= MODSET_RESOLVE_HONOR_BLACKLIST; break;
 		case 'q': o->verbosity--; break;
 		case 'v': o->verbosity++; break;
 		case 'h': usage(stdout); return 1;
@@ -198,6 +228,10 @@ static int report_missing(const struct modset_set *set, const struct options *o)
 		case MODSET_MISSING_HARD:
 			msg(fatal ? "error: " : "warning: ", "%s: needs %s, which is not in the tree",
 			    from, name);
+			break;
+		case MODSET_MISSING_CUT:
+			msg(fatal ? "error: " : "warning: ", "%s: needs %s, which is excluded", from,
+			    name);
 			break;
 		default:
 			msg(fatal ? "error: " : "warning: ", "%s: %s dependency %s not found", from,
@@ -253,6 +287,10 @@ static int run(struct options *o)
 		modset_unref(ctx);
 		return EXIT_INPUT;
 	}
+	if (o->exclude.n && modset_set_exclude(ctx, (const char *const *)o->exclude.v) < 0) {
+		modset_unref(ctx);
+		return EXIT_FAILURE;
+	}
 	if (!o->no_cache) {
 		char *dir = default_cache_dir(o->cache_dir);
 
@@ -269,6 +307,17 @@ static int run(struct options *o)
 	}
 	if (report_missing(set, o) > 0)
 		status = EXIT_STRICT;
+	if (status == EXIT_SUCCESS && o->why) {
+		r = why_print(stdout, set, o->why, o->format == &output_json);
+		if (r == -ENOENT)
+			msg("", "%s is not in the set", o->why);
+		else if (r < 0)
+			msg("error: ", "--why: %s", strerror(-r));
+		status = r == 0 ? EXIT_SUCCESS : r == -ENOENT ? EXIT_STRICT : EXIT_INPUT;
+		modset_set_unref(set);
+		modset_unref(ctx);
+		return status;
+	}
 	if (status == EXIT_SUCCESS) {
 		r = outfile_open(&file, o->output);
 		if (r < 0) {
@@ -310,5 +359,6 @@ int main(int argc, char **argv)
 		r = r == -ENOMEM ? EXIT_FAILURE : -r;
 	roots_done(&o.config);
 	roots_done(&o.roots);
+	roots_done(&o.exclude);
 	return r;
 }

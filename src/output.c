@@ -77,20 +77,36 @@ int outfile_open(struct outfile *f, const char *path)
 	mode_t um;
 	int fd, r;
 
+	struct stat st;
+	char *real = NULL;
+
 	*f = (struct outfile){ 0 };
 	if (!path || strcmp(path, "-") == 0) {
 		f->fp = stdout;
 		return 0;
 	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or pipe (/dev/null, /dev/stdout): written in place, never
+		 * replaced. A directory is an error. */
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		f->fp = fopen(path, "we");
+		return f->fp ? 0 : -errno;
+	}
+	/* Through a symlink to a file, the file is replaced and the link kept. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL)))
+		path = real;
 	/* A hidden temporary file beside the target: DIR/.BASE.XXXXXX */
 	slash = strrchr(path, '/');
 	base = slash ? slash + 1 : path;
 	f->path = strdup(path);
 	if (!f->path || asprintf(&f->tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base) < 0) {
 		f->tmp = NULL;
+		free(real);
 		outfile_abort(f);
 		return -ENOMEM;
 	}
+	free(real);
 	fd = mkostemp(f->tmp, O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
@@ -114,6 +130,15 @@ int outfile_commit(struct outfile *f)
 {
 	int r = 0;
 
+	if (f->fp && !f->tmp && f->fp != stdout) {
+		/* written in place (a device) */
+		if (fflush(f->fp) != 0 || ferror(f->fp))
+			r = errno ? -errno : -EIO;
+		if (fclose(f->fp) != 0 && r == 0)
+			r = errno ? -errno : -EIO;
+		f->fp = NULL;
+		return r;
+	}
 	if (f->fp == stdout) {
 		if (fflush(stdout) != 0 || ferror(stdout))
 			r = -errno ? -errno : -EIO;
@@ -139,7 +164,8 @@ void outfile_abort(struct outfile *f)
 {
 	if (f->fp && f->fp != stdout) {
 		fclose(f->fp);
-		unlink(f->tmp);
+		if (f->tmp)
+			unlink(f->tmp);
 	}
 	free(f->tmp);
 	free(f->path);
