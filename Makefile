@@ -96,9 +96,12 @@ $(EXAMPLE): examples/closure.c $(B)/libmodset.so $(B)/$(LIBSONAME)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< -L$(B) -lmodset
 
+# Generated again at install time, with the PREFIX/LIBDIR given there.
+gen_pc = sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
+	    -e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(VERSION)|' lib/libmodset.pc.in
+
 $(B)/libmodset.pc: lib/libmodset.pc.in Makefile
-	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
-	    -e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(VERSION)|' $< > $@
+	$(call gen_pc) > $@
 
 # Unit tests link the library objects statically, so they can reach file-local
 # behaviour through the private header too.
@@ -147,7 +150,7 @@ install: all
 	ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(LIBDIR)/$(LIBSONAME)
 	ln -sf $(LIBSONAME) $(DESTDIR)$(LIBDIR)/libmodset.so
 	install -m 0644 lib/libmodset.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 0644 $(B)/libmodset.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	$(call gen_pc) > $(DESTDIR)$(PKGCONFIGDIR)/libmodset.pc
 	install -m 0644 man/initrd-modset.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/libmodset.3 $(DESTDIR)$(MANDIR)/man3/
 
