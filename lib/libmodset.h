@@ -104,10 +104,12 @@ int modset_get_log_priority(const struct modset_ctx *ctx);
 void modset_set_log_priority(struct modset_ctx *ctx, int priority);
 
 /**
- * modset_set_sysroot - set the root that the default config directories and the
- * firmware directories are relative to. By default it is inferred from the module
- * directory: the prefix before "[/usr]/lib/modules/KVER" ("/" on a host tree).
- * Must be called before modset_load(). Returns 0, -EBUSY once loaded, -ENOMEM.
+ * modset_set_sysroot - set the root that the default modprobe.d directories are
+ * relative to. By default it is inferred from the module directory: the prefix
+ * before "[/usr]/lib/modules/KVER" ("/" on a host tree); a module directory not of
+ * that form has no sysroot (""), and then no default configuration is read.
+ * Must be called before modset_load(). Returns 0, -EINVAL, -EBUSY once loaded,
+ * -ENOMEM.
  */
 int modset_set_sysroot(struct modset_ctx *ctx, const char *sysroot);
 
@@ -115,18 +117,21 @@ int modset_set_sysroot(struct modset_ctx *ctx, const char *sysroot);
  * modset_set_cache_dir - keep what module files' .modinfo says (weakdep=, firmware=)
  * in a cache file under @dir (created 0700 if needed), so that a compressed module is
  * read once per change rather than once per run. An entry is used only while the
- * file's size, mtime, inode and device are unchanged; a cache file that does not
- * parse is ignored. NULL (the default) disables the cache.
+ * file's size, mtime, inode and device are unchanged; a file without the cache
+ * header is ignored, an entry that does not parse is a miss (and is read again).
+ * The cache is written (temporary file + rename) at the end of modset_resolve();
+ * failing to write it is not an error. NULL (the default) disables the cache.
  * Returns 0, -EINVAL, -ENOMEM.
  */
 int modset_set_cache_dir(struct modset_ctx *ctx, const char *dir);
 
 /**
- * modset_load - open the module tree and read its indexes and configuration.
- * Idempotent. Errors are logged (naming the file, and the line for config
- * errors that are fatal) and returned: -ENOENT (missing tree or modules.dep.bin),
- * -EBADMSG (corrupt index), -EACCES, -ENOMEM. Malformed config lines are
- * warnings (logged as "file:line: ..."); the rest of the file is still read.
+ * modset_load - open the module tree, map its indexes and read its configuration.
+ * Idempotent. Errors are logged naming the file and returned: -ENOENT (missing tree
+ * or modules.dep.bin), -ENOTDIR, -EBADMSG (corrupt index header), -EACCES or another
+ * errno of open/mmap, -ENOMEM. Malformed config lines are warnings (logged as
+ * "file:line: ..."); the rest of the file is still read. Index nodes are checked
+ * as they are used (see modset_resolve()).
  */
 int modset_load(struct modset_ctx *ctx);
 
@@ -169,19 +174,22 @@ int modset_set_exclude(struct modset_ctx *ctx, const char *const *patterns);
  * modset_resolve - compute the closed module set of a root set.
  * @roots: NULL-terminated list. Each is a module name ("xe", "snd-hda-intel"), an
  *         alias or modalias (matched like modules.alias, wildcards included), a
- *         path to a module file (absolute, or relative to the module directory,
- *         recognised by a '/' or a ".ko" suffix), or "=DIR" for every module under
- *         DIR of the tree (like dracut's "=drivers/net").
+ *         path to a module file (absolute, or relative to the module directory or
+ *         else the working directory; recognised by a '/' or a .ko, .ko.xz, .ko.zst
+ *         or .ko.gz suffix), or "=DIR" for every module under DIR (or kernel/DIR)
+ *         of the tree (like dracut's "=drivers/net").
  * @flags: enum modset_resolve_flags.
  * @ret: the resulting set (one reference) on success.
  *
  * Roots that name nothing, and dependency targets that resolve to nothing, are
  * recorded as missing items (see modset_set_missing_count()), not errors.
  *
- * Returns: 0, or a negative errno: -ENOENT / -EBADMSG from loading the tree,
- * -ELOOP / -EXDEV when an index entry or root path points outside the module
- * directory, -EIO / -EBADMSG when a module that must be read is unreadable or
- * corrupt (logged with its path), -ENOMEM.
+ * Returns: 0, or a negative errno, each logged with the file it concerns: what
+ * modset_load() returns; -EBADMSG when an index node on the way is corrupt; -EXDEV
+ * when an index entry or a root path points outside the module directory; the error
+ * libkmod gives for a module file whose .modinfo must be read and cannot be
+ * (-ENOEXEC, -EBADMSG, -ENOENT, ...); an errno of reading a "=DIR" root or
+ * modules.builtin.modinfo; -EINVAL, -ENOMEM.
  */
 int modset_resolve(struct modset_ctx *ctx, const char *const *roots, unsigned int flags,
 		   struct modset_set **ret);
@@ -240,7 +248,7 @@ size_t modset_set_missing_count(const struct modset_set *set);
 int modset_set_missing(const struct modset_set *set, size_t i, const char **name,
 		       enum modset_missing_kind *kind, const char **from);
 
-/** modset_set_cycle_count - number of dependency cycles (soft and weak edges). */
+/** modset_set_cycle_count - number of dependency cycles (over every kind of edge). */
 size_t modset_set_cycle_count(const struct modset_set *set);
 
 /**

@@ -56,7 +56,7 @@ static void usage(FILE *f)
 		"      --from FILE      read roots from FILE, one per line ('-' = stdin)\n"
 		"  -f, --format FMT     list (default), order or json\n"
 		"  -o, --output FILE    write to FILE atomically (default stdout)\n"
-		"  -0, --null           separate list/order entries with NUL\n"
+		"  -0, --null           end list/order entries with NUL, not newline\n"
 		"      --no-soft        ignore soft dependencies\n"
 		"      --no-weak        ignore weak dependencies\n"
 		"      --kmod-compat    the set `modprobe --show-depends` loads, exactly\n"
