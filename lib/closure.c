@@ -36,7 +36,7 @@ static int add_targets(struct modset_set *set, struct modset_module *from, const
 
 		r = module_add_reason(t, edge, from->name, untagged);
 		if (r == 0)
-			r = ptrv_push(dst, t);
+			r = ptrv_push_unique(dst, t);
 	}
 	ptrv_done(&found);
 	return r;
@@ -72,7 +72,7 @@ static int add_hard(struct modset_set *set, struct modset_module *m, const char 
 								  : MODSET_MISSING_HARD,
 				       m->name);
 	r = module_add_reason(d, MODSET_EDGE_HARD, m->name, false);
-	return r < 0 ? r : ptrv_push(&m->hard, d);
+	return r < 0 ? r : ptrv_push_unique(&m->hard, d);
 }
 
 /* The hard deps of @m: its modules.dep.bin line (checked), loaded in reverse order

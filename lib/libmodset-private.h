@@ -71,6 +71,7 @@ struct ptrv {
 	size_t n, alloc;
 };
 int ptrv_push(struct ptrv *p, void *ptr);
+int ptrv_push_unique(struct ptrv *p, void *ptr);
 void ptrv_done(struct ptrv *p);
 
 /* Open-addressing string -> pointer map; keys are borrowed from the values. */

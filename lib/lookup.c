@@ -27,13 +27,6 @@ int module_check_path(struct modset_ctx *ctx, const char *name, const char *path
 	return -EXDEV;
 }
 
-static int push_unique(struct ptrv *out, struct modset_module *m)
-{
-	for (size_t i = 0; i < out->n; i++)
-		if (out->v[i] == m)
-			return 0;
-	return ptrv_push(out, m);
-}
 
 /* The module of the tree called @name (normalized here): a file listed in
  * modules.dep.bin or a builtin in modules.builtin.bin; NULL in *ret if neither.
@@ -134,7 +127,7 @@ static int lookup_builtin_alias(struct modset_set *set, const char *target, stru
 			r = lookup_module_by_name(set, b->name, &m);
 			if (r < 0)
 				return r;
-			if (m && (r = push_unique(out, m)) < 0)
+			if (m && (r = ptrv_push_unique(out, m)) < 0)
 				return r;
 			break;
 		}
@@ -162,7 +155,7 @@ static int lookup_config_alias(struct modset_set *set, const char *target, struc
 		r = lookup_module_by_name(set, cfg->aliases[i].modname, &m);
 		if (r < 0)
 			return r;
-		if (m && (r = push_unique(out, m)) < 0)
+		if (m && (r = ptrv_push_unique(out, m)) < 0)
 			return r;
 	}
 	return 0;
@@ -183,7 +176,7 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out)
 	if (!strchr(target, '.')) {
 		r = lookup_module_by_name(set, target, &m);
 		if (r < 0 || m)
-			return r < 0 ? r : push_unique(out, m);
+			return r < 0 ? r : ptrv_push_unique(out, m);
 	}
 	/* An alias: libkmod searches every index, the alias tries with wildcards. */
 	for (int i = 0; i < _IDX_COUNT; i++)
@@ -203,7 +196,7 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out)
 		kmod_module_unref(km);
 		if (r < 0)
 			break;
-		if (m && (r = push_unique(out, m)) < 0)
+		if (m && (r = ptrv_push_unique(out, m)) < 0)
 			break;
 	}
 	kmod_module_unref_list(list);
@@ -305,7 +298,7 @@ static int lookup_dir(struct modset_set *set, const char *dir, struct ptrv *out)
 
 		r = lookup_module_by_name(set, base, &m);
 		if (r == 0 && m && !m->builtin)
-			r = push_unique(out, m);
+			r = ptrv_push_unique(out, m);
 	}
 	strv_done(&files);
 	return r;
@@ -338,7 +331,7 @@ static int lookup_path(struct modset_set *set, const char *root, struct ptrv *ou
 	r = lookup_module_by_name(set, strrchr(real, '/') + 1, &m);
 	if (r < 0 || !m)
 		return r;
-	return push_unique(out, m);
+	return ptrv_push_unique(out, m);
 }
 
 int lookup_root(struct modset_set *set, const char *root, struct ptrv *out)

@@ -89,6 +89,14 @@ int ptrv_push(struct ptrv *p, void *ptr)
 	return 0;
 }
 
+int ptrv_push_unique(struct ptrv *p, void *ptr)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i] == ptr)
+			return 0;
+	return ptrv_push(p, ptr);
+}
+
 void ptrv_done(struct ptrv *p)
 {
 	free(p->v);
