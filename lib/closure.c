@@ -11,22 +11,15 @@
 
 #include "libmodset-private.h"
 
-/* A target that names an excluded module is left out on purpose: not "missing". */
-static bool excluded_name(const struct modset_set *set, const char *target)
-{
-	char buf[256];
-
-	return modset_normalize_name(target, buf, sizeof(buf)) && set_is_excluded(set, buf);
-}
-
 static int add_targets(struct modset_set *set, struct modset_module *from, const char *target,
 		       enum modset_edge edge, bool untagged, struct ptrv *dst)
 {
 	struct ptrv found = { 0 };
+	bool excluded = false;
 	int r;
 
-	r = lookup_target(set, target, &found);
-	if (r == 0 && found.n == 0 && !excluded_name(set, target))
+	r = lookup_target(set, target, &found, &excluded);
+	if (r == 0 && found.n == 0 && !excluded)
 		r = set_add_missing(set, target,
 				    edge == MODSET_EDGE_WEAK ? MODSET_MISSING_WEAK
 							     : MODSET_MISSING_SOFT,
@@ -128,6 +121,11 @@ static int load_edges(struct modset_set *set, struct modset_module *m)
 		if (r < 0 || set->compat)
 			return r;
 	}
+	/* modprobe runs a module's install command instead of loading it, unless a
+	 * softdep line matches it (kmod's ignorecmd); --kmod-compat follows. */
+	for (size_t i = 0; set->compat && !m->builtin && i < cfg->install.n; i++)
+		if (fnmatch(cfg->install.v[i], m->name, 0) == 0)
+			m->install_cmd = true;
 	if (!m->builtin || set->compat)
 		return 0;
 	r = config_load_builtins(set->ctx);
@@ -324,7 +322,7 @@ static int phase_image(struct modset_set *set)
 /* ---- load order, as kmod's probe list ---- */
 static int order_append(struct modset_set *set, struct modset_module *m)
 {
-	if (m->in_order || m->builtin || !m->load)
+	if (m->in_order || m->builtin || !m->load || m->install_cmd)
 		return 0;
 	m->in_order = true;
 	return ptrv_push(&set->order, m);
@@ -455,11 +453,15 @@ static int find_cycles(struct modset_set *set)
 
 static int resolve_roots(struct modset_set *set, const char *const *roots)
 {
-	for (size_t i = 0; roots && roots[i]; i++) {
-		struct ptrv found = { 0 };
-		int r = lookup_root(set, roots[i], &found);
+	int r = 0;
 
-		if (r == 0 && found.n == 0 && !excluded_name(set, roots[i]))
+	set->blacklist_alias_roots = set->compat;
+	for (size_t i = 0; roots && roots[i] && r == 0; i++) {
+		struct ptrv found = { 0 };
+		bool excluded = false;
+
+		r = lookup_root(set, roots[i], &found, &excluded);
+		if (r == 0 && found.n == 0 && !excluded)
 			r = set_add_missing(set, roots[i], MODSET_MISSING_ROOT, NULL);
 		for (size_t k = 0; k < found.n && r == 0; k++) {
 			struct modset_module *m = found.v[k];
@@ -470,10 +472,9 @@ static int resolve_roots(struct modset_set *set, const char *const *roots)
 				r = ptrv_push(&set->roots, m);
 		}
 		ptrv_done(&found);
-		if (r < 0)
-			return r;
 	}
-	return 0;
+	set->blacklist_alias_roots = false;
+	return r;
 }
 
 MODSET_EXPORT int modset_resolve(struct modset_ctx *ctx, const char *const *roots,

@@ -13,6 +13,10 @@
 
 #include "libmodset-private.h"
 
+/* Token separators: libkmod splits a softdep body on isspace(), so a CRLF file's
+ * "\r" separates too. */
+#define WS " \t\r\v\f"
+
 struct conf_file {
 	char *path;
 	const char *base;
@@ -165,7 +169,7 @@ int softdep_parse_body(struct softdep_rule *rule, char *body)
 	struct strv *cur = &rule->untagged;
 	char *save = NULL;
 
-	for (char *tok = strtok_r(body, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	for (char *tok = strtok_r(body, WS, &save); tok; tok = strtok_r(NULL, WS, &save)) {
 		int r;
 
 		if (streq(tok, "pre:"))
@@ -195,7 +199,7 @@ static bool normalize_pattern(char *s)
 
 static bool is_known_command(const char *cmd)
 {
-	static const char *const known[] = { "options", "install", "remove" };
+	static const char *const known[] = { "options", "remove" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
 		if (streq(cmd, known[i]))
@@ -206,7 +210,7 @@ static bool is_known_command(const char *cmd)
 /* Minimum number of arguments after the command. */
 static int min_args(const char *cmd)
 {
-	if (streq(cmd, "options") || streq(cmd, "install") || streq(cmd, "remove"))
+	if (streq(cmd, "options") || streq(cmd, "remove"))
 		return 2;
 	return 1;
 }
@@ -222,14 +226,14 @@ static int parse_line(struct modset_ctx *ctx, const char *file, unsigned int lin
 		line++;
 	if (*line == '\0' || *line == '#')
 		return 0;
-	cmd = strtok_r(line, " \t", &save);
+	cmd = strtok_r(line, WS, &save);
 	if (!cmd)
 		return 0;
 
 	if (streq(cmd, "softdep")) {
 		struct softdep_rule rule = { .file = file, .line = lineno };
 
-		modname = strtok_r(NULL, " \t", &save);
+		modname = strtok_r(NULL, WS, &save);
 		rest = strtok_r(NULL, "", &save);
 		if (!modname || !rest || !normalize_pattern(modname))
 			goto bad;
@@ -247,13 +251,13 @@ static int parse_line(struct modset_ctx *ctx, const char *file, unsigned int lin
 		struct weakdep_rule rule = { .file = file, .line = lineno };
 		char *tok;
 
-		modname = strtok_r(NULL, " \t", &save);
+		modname = strtok_r(NULL, WS, &save);
 		if (!modname || !normalize_pattern(modname))
 			goto bad;
 		rule.pattern = strdup(modname);
 		if (!rule.pattern)
 			return -ENOMEM;
-		while ((tok = strtok_r(NULL, " \t", &save)))
+		while ((tok = strtok_r(NULL, WS, &save)))
 			if ((r = strv_push(&rule.deps, tok)) < 0)
 				break;
 		if (rule.deps.n == 0) {
@@ -268,24 +272,30 @@ static int parse_line(struct modset_ctx *ctx, const char *file, unsigned int lin
 		return r;
 	}
 	if (streq(cmd, "alias")) {
-		char *alias = strtok_r(NULL, " \t", &save);
+		char *alias = strtok_r(NULL, WS, &save);
 
-		modname = strtok_r(NULL, " \t", &save);
+		modname = strtok_r(NULL, WS, &save);
 		if (!alias || !modname || !normalize_pattern(alias) || !normalize_pattern(modname))
 			goto bad;
 		return add_alias_rule(cfg, alias, modname);
 	}
 	if (streq(cmd, "blacklist")) {
-		modname = strtok_r(NULL, " \t", &save);
+		modname = strtok_r(NULL, WS, &save);
 		if (!modname || !normalize_pattern(modname))
 			goto bad;
 		return strv_push(&cfg->blacklist, modname);
+	}
+	if (streq(cmd, "install")) {
+		modname = strtok_r(NULL, WS, &save);
+		if (!modname || !strtok_r(NULL, WS, &save) || !normalize_pattern(modname))
+			goto bad;
+		return strv_push(&cfg->install, modname);
 	}
 	if (is_known_command(cmd)) {
 		int need = min_args(cmd);
 
 		for (int i = 0; i < need; i++)
-			if (!strtok_r(NULL, " \t", &save))
+			if (!strtok_r(NULL, WS, &save))
 				goto bad;
 		return 0;
 	}
@@ -391,7 +401,7 @@ int config_load(struct modset_ctx *ctx)
 			r = conf_add(&files, &n, p);
 		}
 	}
-	if (r == 0)
+	if (r == 0 && n > 1)
 		qsort(files, n, sizeof(*files), cmp_conf_file);
 	for (size_t i = 0; i < n; i++) {
 		if (r == 0)
@@ -528,6 +538,7 @@ void config_done(struct modset_config *cfg)
 	}
 	free(cfg->aliases);
 	strv_done(&cfg->blacklist);
+	strv_done(&cfg->install);
 	for (size_t i = 0; i < cfg->builtins.n; i++) {
 		struct builtin_info *b = cfg->builtins.v[i];
 

@@ -130,6 +130,7 @@ struct modset_config {
 	struct alias_rule *aliases;
 	size_t n_aliases, alloc_aliases;
 	struct strv blacklist; /* normalized module names */
+	struct strv install;   /* patterns of modules with an install command */
 	bool have_modules_weakdep;
 	bool builtins_loaded;
 	struct ptrv builtins; /* struct builtin_info *, in file order */
@@ -182,6 +183,8 @@ struct modinfo_job {
 	bool cached;		       /* out: answered by the cache */
 };
 int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n);
+/* -EINVAL for an ELF file libkmod 30 would abort on (assertions), else 0. */
+int modinfo_elf_check(const unsigned char *p, size_t size);
 
 /* ---- persistent modinfo cache (cache.c) ---- */
 struct stat;
@@ -252,6 +255,7 @@ struct modset_module {
 	/* closure state */
 	struct kmod_module *kmod;
 	bool edges_done, weak_done, modinfo_done, probe_visited, in_order;
+	bool install_cmd; /* --kmod-compat: modprobe runs a command instead */
 	size_t index; /* insertion order, for determinism */
 	struct ptrv hard, pre, post, weak;
 	struct strv modinfo_weak;
@@ -277,6 +281,9 @@ struct modset_set {
 	struct ptrv roots;	/* root modules, in the order given */
 	unsigned int flags;
 	bool compat;
+	bool blacklist_alias_roots; /* while resolving roots in --kmod-compat mode */
+	struct hmap gone;	    /* indexed modules whose file is missing (warned) */
+	struct strv gone_names;
 };
 
 struct modset_set *set_new(struct modset_ctx *ctx);
@@ -294,8 +301,11 @@ bool set_is_excluded(const struct modset_set *set, const char *name);
 /* ---- lookup (lookup.c) ---- */
 /* Resolve a name or alias to modules of the tree; appends struct modset_module *
  * (added to @set) to @out. 0 (possibly nothing found) or -errno. */
-int lookup_target(struct modset_set *set, const char *target, struct ptrv *out);
-int lookup_root(struct modset_set *set, const char *root, struct ptrv *out);
+/* *excluded (may be NULL) is set when the target named modules that are left out
+ * on purpose (exclusions; blacklisted alias matches in --kmod-compat mode). */
+int lookup_target(struct modset_set *set, const char *target, struct ptrv *out,
+		  bool *excluded);
+int lookup_root(struct modset_set *set, const char *root, struct ptrv *out, bool *excluded);
 int lookup_module_by_name(struct modset_set *set, const char *name,
 			  struct modset_module **ret);
 int module_check_path(struct modset_ctx *ctx, const char *name, const char *path);

@@ -319,6 +319,72 @@ size_t modset_module_get_firmware_count(const struct modset_module *mod);
 const char *modset_module_get_firmware(const struct modset_module *mod, size_t i);
 
 /* ------------------------------------------------------------------------- */
+/* Firmware of a set                                                           */
+
+struct modset_firmware;
+
+/**
+ * modset_firmware_resolve - find the files of every firmware= name of the set's
+ * modules (builtins included; the set must be resolved with MODSET_RESOLVE_MODINFO).
+ * @dirs: NULL-terminated firmware directories, searched in order; NULL means the
+ *        kernel's defaults below the sysroot: lib/firmware/updates/KVER,
+ *        lib/firmware/updates, lib/firmware/KVER, lib/firmware, each followed by its
+ *        usr/lib/firmware twin (searched once when lib is a link to usr/lib).
+ * @ret: the result (one reference).
+ *
+ * A name is looked up as NAME, then NAME.zst, then NAME.xz, in the first directory
+ * that has one of them; a name with glob characters (*?[) takes every matching file
+ * of every directory. A file that is a symlink stays one: modset_firmware_get()
+ * gives its target (relative) and the target is an item too. Names that find
+ * nothing are missing items, not errors.
+ *
+ * Returns 0, or -EXDEV (a name, symlink or directory leading outside its firmware
+ * directory), -ENOENT (a dangling symlink), -ELOOP, -ENOMEM; errors are logged.
+ */
+int modset_firmware_resolve(struct modset_set *set, const char *const *dirs,
+			    struct modset_firmware **ret);
+
+/** modset_firmware_ref - take a reference. NULL-safe. */
+struct modset_firmware *modset_firmware_ref(struct modset_firmware *fw);
+
+/** modset_firmware_unref - drop a reference. NULL-safe. Returns NULL. */
+struct modset_firmware *modset_firmware_unref(struct modset_firmware *fw);
+
+/**
+ * modset_firmware_dir_count - number of firmware directories that exist (of those
+ * searched): 0 means nothing could be found, e.g. a module tree without firmware.
+ */
+size_t modset_firmware_dir_count(const struct modset_firmware *fw);
+
+/** modset_firmware_count - number of files found. */
+size_t modset_firmware_count(const struct modset_firmware *fw);
+
+/**
+ * modset_firmware_get - file @i, sorted by @relpath. Output pointers may be NULL.
+ * @name: the firmware name asked for (a glob's match, or a symlink's target: its
+ *        path below the firmware directory)
+ * @relpath: path below the firmware directory, as found ("vendor/x.bin.zst",
+ *        "updates/x.bin")
+ * @path: absolute path of the file
+ * @link: for a symlink, its target relative to its own directory; NULL for a file
+ * @from: the modules that want it, sorted, NULL-terminated
+ * Returns 0, or -ERANGE past the end.
+ */
+int modset_firmware_get(const struct modset_firmware *fw, size_t i, const char **name,
+			const char **relpath, const char **path, const char **link,
+			const char *const **from);
+
+/** modset_firmware_missing_count - number of (name, module) pairs with no file. */
+size_t modset_firmware_missing_count(const struct modset_firmware *fw);
+
+/**
+ * modset_firmware_missing - missing firmware @i, sorted by (name, from): @name as
+ * the module @from wrote it. Returns 0, or -ERANGE past the end.
+ */
+int modset_firmware_missing(const struct modset_firmware *fw, size_t i, const char **name,
+			    const char **from);
+
+/* ------------------------------------------------------------------------- */
 /* Utilities                                                                   */
 
 /**

@@ -75,9 +75,14 @@ int lookup_module_by_name(struct modset_set *set, const char *name, struct modse
 		if (r < 0)
 			return r;
 		if (access(path, F_OK) < 0) {
-			/* Indexed but gone: the tree is out of date. Not in the set. */
+			/* Indexed but gone: the tree is out of date. Not in the set; said once. */
+			if (hmap_get(&set->gone, buf))
+				return 0;
 			WARN(ctx, "%s: listed in modules.dep.bin but missing\n", path);
-			return 0;
+			if ((r = strv_push(&set->gone_names, buf)) < 0)
+				return r;
+			return hmap_put(&set->gone, set->gone_names.v[set->gone_names.n - 1],
+					set->gone_names.v[set->gone_names.n - 1]);
 		}
 	} else {
 		r = tree_index_lookup(ctx, IDX_BUILTIN, buf, &line);
@@ -98,10 +103,35 @@ int lookup_module_by_name(struct modset_set *set, const char *name, struct modse
 	return 0;
 }
 
+/* Add the module called @name to @out, unless it is excluded (then *excluded is set:
+ * the target named something, on purpose left out) or the tree has none. In
+ * --kmod-compat mode, a blacklisted module reached through an alias is left out the
+ * same way, as modprobe does (KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY). */
+static int take(struct modset_set *set, const char *name, bool via_alias, struct ptrv *out,
+		bool *excluded)
+{
+	struct modset_module *m;
+	char buf[PATH_MAX];
+	int r;
+
+	if (modset_normalize_name(name, buf, sizeof(buf)) &&
+	    (set_is_excluded(set, buf) ||
+	     (via_alias && set->blacklist_alias_roots &&
+	      strv_contains(&set->ctx->cfg.blacklist, buf)))) {
+		*excluded = true;
+		return 0;
+	}
+	r = lookup_module_by_name(set, name, &m);
+	if (r < 0 || !m)
+		return r;
+	return ptrv_push_unique(out, m);
+}
+
 /* Builtin aliases (modules.builtin.modinfo): kmod consults them only when no loadable
  * module matched; we add them always (but in --kmod-compat mode), so that a target
  * alias brings every provider. */
-static int lookup_builtin_alias(struct modset_set *set, const char *target, struct ptrv *out)
+static int lookup_builtin_alias(struct modset_set *set, const char *target, struct ptrv *out,
+				bool *excluded)
 {
 	const struct modset_config *cfg = &set->ctx->cfg;
 	char norm[PATH_MAX];
@@ -116,7 +146,6 @@ static int lookup_builtin_alias(struct modset_set *set, const char *target, stru
 
 		for (size_t j = 0; j < b->alias.n; j++) {
 			char alias[PATH_MAX];
-			struct modset_module *m;
 
 			if (strlen(b->alias.v[j]) >= sizeof(alias))
 				continue;
@@ -124,10 +153,8 @@ static int lookup_builtin_alias(struct modset_set *set, const char *target, stru
 			normalize_inplace(alias, false);
 			if (fnmatch(alias, norm, 0) != 0)
 				continue;
-			r = lookup_module_by_name(set, b->name, &m);
+			r = take(set, b->name, true, out, excluded);
 			if (r < 0)
-				return r;
-			if (m && (r = ptrv_push_unique(out, m)) < 0)
 				return r;
 			break;
 		}
@@ -137,10 +164,12 @@ static int lookup_builtin_alias(struct modset_set *set, const char *target, stru
 
 /* modprobe.d "alias" lines come first, as in kmod: when one matches, the
  * indexes are not asked. */
-static int lookup_config_alias(struct modset_set *set, const char *target, struct ptrv *out)
+static int lookup_config_alias(struct modset_set *set, const char *target, struct ptrv *out,
+			       bool *excluded)
 {
 	const struct modset_config *cfg = &set->ctx->cfg;
 	char norm[PATH_MAX];
+	bool matched = false;
 	int r;
 
 	if (!cfg->n_aliases || strlen(target) >= sizeof(norm))
@@ -148,35 +177,39 @@ static int lookup_config_alias(struct modset_set *set, const char *target, struc
 	strcpy(norm, target);
 	normalize_inplace(norm, false);
 	for (size_t i = 0; i < cfg->n_aliases; i++) {
-		struct modset_module *m;
-
 		if (fnmatch(cfg->aliases[i].pattern, norm, 0) != 0)
 			continue;
-		r = lookup_module_by_name(set, cfg->aliases[i].modname, &m);
+		matched = true;
+		r = take(set, cfg->aliases[i].modname, true, out, excluded);
 		if (r < 0)
 			return r;
-		if (m && (r = ptrv_push_unique(out, m)) < 0)
-			return r;
 	}
-	return 0;
+	return matched;
 }
 
-int lookup_target(struct modset_set *set, const char *target, struct ptrv *out)
+int lookup_target(struct modset_set *set, const char *target, struct ptrv *out,
+		  bool *excluded)
 {
 	struct kmod_list *list = NULL, *l;
 	size_t before = out->n;
+	bool excl = false;
 	int r;
 
-	struct modset_module *m;
-
-	r = lookup_config_alias(set, target, out);
-	if (r < 0 || out->n > before)
-		return r;
+	if (!excluded)
+		excluded = &excl;
+	r = lookup_config_alias(set, target, out, excluded);
+	if (r < 0 || out->n > before || *excluded)
+		return r < 0 ? r : 0;
 	/* A module name: what kmod's lookup finds first, without a wildcard search. */
 	if (!strchr(target, '.')) {
-		r = lookup_module_by_name(set, target, &m);
-		if (r < 0 || m)
-			return r < 0 ? r : ptrv_push_unique(out, m);
+		char name[PATH_MAX];
+
+		r = take(set, target, false, out, excluded);
+		if (r < 0 || out->n > before || *excluded)
+			return r;
+		/* indexed, but its file is missing: that module, not an alias */
+		if (modset_normalize_name(target, name, sizeof(name)) && hmap_get(&set->gone, name))
+			return 0;
 	}
 	/* An alias: libkmod searches every index, the alias tries with wildcards. */
 	for (int i = 0; i < _IDX_COUNT; i++)
@@ -192,20 +225,16 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out)
 	{
 		struct kmod_module *km = kmod_module_get_module(l);
 
-		r = lookup_module_by_name(set, kmod_module_get_name(km), &m);
+		if (r == 0)
+			r = take(set, kmod_module_get_name(km), true, out, excluded);
 		kmod_module_unref(km);
-		if (r < 0)
-			break;
-		if (m && (r = ptrv_push_unique(out, m)) < 0)
-			break;
 	}
 	kmod_module_unref_list(list);
-	if (r < 0)
+	if (r < 0 || set->compat)
 		return r;
-	if (!set->compat)
-		r = config_load_builtins(set->ctx);
-	if (r == 0 && set->ctx->cfg.builtins.n && !set->compat)
-		r = lookup_builtin_alias(set, target, out);
+	r = config_load_builtins(set->ctx);
+	if (r == 0 && set->ctx->cfg.builtins.n)
+		r = lookup_builtin_alias(set, target, out, excluded);
 	return r;
 }
 
@@ -269,7 +298,8 @@ static int walk_dir(struct modset_ctx *ctx, const char *dir, struct strv *files,
 }
 
 /* "=DIR": every module under DIR of the tree (or under kernel/DIR, as dracut does). */
-static int lookup_dir(struct modset_set *set, const char *dir, struct ptrv *out)
+static int lookup_dir(struct modset_set *set, const char *dir, struct ptrv *out,
+		      bool *excluded)
 {
 	struct modset_ctx *ctx = set->ctx;
 	struct strv files = { 0 };
@@ -294,24 +324,27 @@ static int lookup_dir(struct modset_set *set, const char *dir, struct ptrv *out)
 		qsort(files.v, files.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < files.n && r == 0; i++) {
 		const char *base = strrchr(files.v[i], '/') + 1;
-		struct modset_module *m;
+		const char *line;
+		char name[PATH_MAX];
 
-		r = lookup_module_by_name(set, base, &m);
-		if (r == 0 && m && !m->builtin)
-			r = ptrv_push_unique(out, m);
+		/* Files only: a stray file named like a builtin is not that builtin. */
+		if (!modset_normalize_name(base, name, sizeof(name)))
+			continue;
+		r = tree_index_lookup(ctx, IDX_DEP, name, &line);
+		if (r == 0 && line)
+			r = take(set, name, false, out, excluded);
 	}
 	strv_done(&files);
 	return r;
 }
 
-static int lookup_path(struct modset_set *set, const char *root, struct ptrv *out)
+static int lookup_path(struct modset_set *set, const char *root, struct ptrv *out,
+		       bool *excluded)
 {
 	struct modset_ctx *ctx = set->ctx;
 	char real[PATH_MAX], realdir[PATH_MAX];
 	_cleanup_free_ char *abs = NULL;
-	struct modset_module *m;
 	size_t dlen;
-	int r;
 
 	abs = root[0] == '/' ? strdup(root) : path_join(ctx->moddir, root);
 	if (!abs)
@@ -328,17 +361,14 @@ static int lookup_path(struct modset_set *set, const char *root, struct ptrv *ou
 		ERR(ctx, "%s: outside the module directory %s\n", root, ctx->moddir);
 		return -EXDEV;
 	}
-	r = lookup_module_by_name(set, strrchr(real, '/') + 1, &m);
-	if (r < 0 || !m)
-		return r;
-	return ptrv_push_unique(out, m);
+	return take(set, strrchr(real, '/') + 1, false, out, excluded);
 }
 
-int lookup_root(struct modset_set *set, const char *root, struct ptrv *out)
+int lookup_root(struct modset_set *set, const char *root, struct ptrv *out, bool *excluded)
 {
 	if (root[0] == '=')
-		return lookup_dir(set, root + 1, out);
+		return lookup_dir(set, root + 1, out, excluded);
 	if (strchr(root, '/') || is_module_file(root))
-		return lookup_path(set, root, out);
-	return lookup_target(set, root, out);
+		return lookup_path(set, root, out, excluded);
+	return lookup_target(set, root, out, excluded);
 }

@@ -6,13 +6,112 @@
  * (a kmod_ctx is not thread-safe), and results land in the caller's job slots, so
  * the outcome does not depend on scheduling.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "libmodset-private.h"
+
+static uint64_t elf_uint(const unsigned char *p, size_t n, bool msb)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | p[msb ? i : n - 1 - i];
+	return v;
+}
+
+#define ELF_FIELD(p, is64, msb, type, field)                                            \
+	((is64) ? elf_uint((p) + offsetof(Elf64_##type, field),                          \
+			   sizeof(((Elf64_##type *)0)->field), msb)                      \
+		: elf_uint((p) + offsetof(Elf32_##type, field),                          \
+			   sizeof(((Elf32_##type *)0)->field), msb))
+
+/*
+ * libkmod 30 (Debian 12's) asserts, so aborts the whole process, on some malformed ELF
+ * files rather than refusing them: a section name table index of 0 or past the
+ * section table, a name table or .modinfo section that starts at the end of the file;
+ * and it reads the byte after .modinfo, past the end of the file when the section
+ * ends there. This follows its reads (libkmod-elf.c: kmod_elf_new, then
+ * kmod_elf_get_strings(".modinfo")) and refuses those files; what libkmod refuses
+ * cleanly itself is left to it. Only plain files can be checked here: libkmod
+ * decompresses .ko.xz/.ko.zst internally.
+ */
+int modinfo_elf_check(const unsigned char *p, size_t size)
+{
+	uint64_t shoff, shnum, shstrndx, shdr, stroff, strsize, end;
+	const unsigned char *sh;
+	bool is64, msb;
+
+	if (size <= EI_NIDENT || memcmp(p, ELFMAG, SELFMAG) != 0 ||
+	    (p[EI_CLASS] != ELFCLASS32 && p[EI_CLASS] != ELFCLASS64) ||
+	    (p[EI_DATA] != ELFDATA2LSB && p[EI_DATA] != ELFDATA2MSB))
+		return 0;
+	is64 = p[EI_CLASS] == ELFCLASS64;
+	msb = p[EI_DATA] == ELFDATA2MSB;
+	shdr = is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	if (size <= (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)) ||
+	    ELF_FIELD(p, is64, msb, Ehdr, e_shentsize) != shdr)
+		return 0;
+	shoff = ELF_FIELD(p, is64, msb, Ehdr, e_shoff);
+	shnum = ELF_FIELD(p, is64, msb, Ehdr, e_shnum);
+	shstrndx = ELF_FIELD(p, is64, msb, Ehdr, e_shstrndx);
+	if (__builtin_add_overflow(shoff, shnum * shdr, &end) || end > size)
+		return 0;
+	if (shstrndx == SHN_UNDEF || shstrndx >= shnum)
+		return -EINVAL;
+	sh = p + shoff + shstrndx * shdr;
+	stroff = ELF_FIELD(sh, is64, msb, Shdr, sh_offset);
+	strsize = ELF_FIELD(sh, is64, msb, Shdr, sh_size);
+	if (__builtin_add_overflow(stroff, strsize, &end) || end > size)
+		return 0;
+	if (stroff >= size)
+		return -EINVAL;
+	if (strsize == 0 || p[stroff + strsize - 1] != '\0')
+		return 0;
+	for (uint64_t i = 1; i < shnum; i++) {
+		uint64_t off, len, name;
+
+		sh = p + shoff + i * shdr;
+		off = ELF_FIELD(sh, is64, msb, Shdr, sh_offset);
+		len = ELF_FIELD(sh, is64, msb, Shdr, sh_size);
+		name = ELF_FIELD(sh, is64, msb, Shdr, sh_name);
+		if (__builtin_add_overflow(off, len, &end) || end > size || name >= strsize ||
+		    strcmp((const char *)p + stroff + name, ".modinfo") != 0)
+			continue;
+		/* the first .modinfo is the one libkmod reads */
+		return off >= size || (len > 0 && end == size) ? -EINVAL : 0;
+	}
+	return 0;
+}
+
+/* modinfo_elf_check() on a plain module file; compressed ones are left to libkmod. */
+static int check_plain_module(const char *path)
+{
+	struct stat st;
+	void *p;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* libkmod says why */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= EI_NIDENT) {
+		close(fd);
+		return 0;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return 0;
+	r = modinfo_elf_check(p, st.st_size);
+	munmap(p, st.st_size);
+	return r;
+}
 
 struct pool {
 	struct modset_ctx *ctx;
@@ -27,6 +126,11 @@ static void read_one(struct kmod_ctx *kctx, struct modinfo_job *job)
 	struct kmod_list *info = NULL, *l;
 	int r;
 
+	r = check_plain_module(job->path);
+	if (r < 0) {
+		job->err = r;
+		return;
+	}
 	r = kmod_module_new_from_path(kctx, job->path, &mod);
 	if (r < 0) {
 		job->err = r;

@@ -195,6 +195,8 @@ MODSET_EXPORT struct modset_set *modset_set_unref(struct modset_set *set)
 	hmap_done(&set->by_name);
 	ptrv_done(&set->order);
 	ptrv_done(&set->roots);
+	hmap_done(&set->gone);
+	strv_done(&set->gone_names);
 	for (size_t i = 0; i < set->n_missing; i++)
 		free(set->missing[i].name);
 	free(set->missing);

@@ -11,7 +11,7 @@ set -u
 
 : "${MODSET:?}" "${FIXTURES:?}" "${SRCDIR:?}" "${BUILDDIR:?}"
 dir="$SRCDIR/tests/cli"
-work="$BUILDDIR/cli"
+work="${CLI_WORKDIR:-$BUILDDIR/cli}"
 rm -rf "$work" && mkdir -p "$work"
 
 if [ "${VALGRIND:-}" = 1 ]; then
