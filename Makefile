@@ -13,6 +13,13 @@ LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 MANDIR      ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# Integrations (hooks/), each where its generator looks. dracut reads only
+# /usr/lib/dracut/modules.d, mkinitcpio /usr/lib/initcpio/install (and
+# /etc/initcpio/install), initramfs-tools /usr/share/initramfs-tools/hooks (and
+# /etc/initramfs-tools/hooks): with another PREFIX, distributions set these.
+DRACUT_MODULES_DIR ?= $(PREFIX)/lib/dracut/modules.d
+MKINITCPIO_INSTALL_DIR ?= $(PREFIX)/lib/initcpio/install
+INITRAMFS_TOOLS_HOOKS_DIR ?= $(PREFIX)/share/initramfs-tools/hooks
 DESTDIR     ?=
 
 CC          ?= cc
@@ -59,6 +66,7 @@ FIXTURE_SPECS := $(wildcard tests/fixtures/*.spec)
 FIXTURES      := $(FIXTURE_SPECS:tests/fixtures/%.spec=$(B)/fixtures/%/.stamp)
 
 .PHONY: all deps check check-run demo demo-run bench install uninstall clean fixtures \
+	fuzz fuzz-build fuzz-deps check-fuzz fuzz-replay \
 	format
 
 all: $(BIN) $(B)/libmodset.so $(B)/libmodset.pc $(EXAMPLE)
@@ -96,6 +104,9 @@ $(EXAMPLE): examples/closure.c $(B)/libmodset.so $(B)/$(LIBSONAME)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< -L$(B) -lmodset
 
+# inst_hook MODE,SRC,DEST: a hook with the installed program's path (@BINDIR@)
+inst_hook = sed -e 's|@BINDIR@|$(BINDIR)|g' $(2) > $(DESTDIR)$(3) && chmod $(1) $(DESTDIR)$(3)
+
 # Generated again at install time, with the PREFIX/LIBDIR given there.
 gen_pc = sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
 	    -e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(VERSION)|' lib/libmodset.pc.in
@@ -109,6 +120,13 @@ $(B)/tests/check-%: tests/check-%.c tests/check-common.h $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(KMOD_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBA) \
 		$(KMOD_LIBS) $(CHECK_LIBS) -lpthread -ldl
+
+# check-kmod-index also tests the front-end's index writer (src/kmod-index.c).
+$(B)/tests/check-kmod-index: tests/check-kmod-index.c tests/check-common.h src/kmod-index.c \
+		src/kmod-index.h $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ilib $(KMOD_CFLAGS) $(CHECK_CFLAGS) -o $@ $< src/kmod-index.c \
+		$(LIBA) $(KMOD_LIBS) $(CHECK_LIBS) -lpthread -ldl
 
 $(B)/fixtures/%/.stamp: tests/fixtures/%.spec tests/mkfixture.sh
 	sh tests/mkfixture.sh $< $(@D)
@@ -124,10 +142,11 @@ TEST_ENV = LD_LIBRARY_PATH=$(CURDIR)/$(B) MODSET=$(CURDIR)/$(BIN) \
 	FIXTURES=$(CURDIR)/$(B)/fixtures SRCDIR=$(CURDIR) BUILDDIR=$(CURDIR)/$(B) \
 	VALGRIND=$(VALGRIND) XDG_CACHE_HOME=$(CURDIR)/$(B)/xdg-cache
 
-check-run: all $(CHECK_BIN) fixtures
+check-run: all $(CHECK_BIN) fixtures $(REPLAY_BINS)
 	@set -e; for t in $(CHECK_BIN); do \
 		echo "== $$t"; $(TEST_ENV) CK_FORK=yes $$t; done
 	@$(TEST_ENV) sh tests/cli/run.sh
+	@$(MAKE) --no-print-directory fuzz-replay
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
@@ -153,12 +172,79 @@ install: all
 	$(call gen_pc) > $(DESTDIR)$(PKGCONFIGDIR)/libmodset.pc
 	install -m 0644 man/initrd-modset.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/libmodset.3 $(DESTDIR)$(MANDIR)/man3/
+	install -d $(DESTDIR)$(DRACUT_MODULES_DIR)/90initrd-modset \
+		$(DESTDIR)$(MKINITCPIO_INSTALL_DIR) $(DESTDIR)$(INITRAMFS_TOOLS_HOOKS_DIR)
+	$(call inst_hook,0755,hooks/dracut/90initrd-modset/module-setup.sh,$(DRACUT_MODULES_DIR)/90initrd-modset/module-setup.sh)
+	$(call inst_hook,0644,hooks/mkinitcpio/install/initrd-modset,$(MKINITCPIO_INSTALL_DIR)/initrd-modset)
+	$(call inst_hook,0755,hooks/initramfs-tools/hooks/initrd-modset,$(INITRAMFS_TOOLS_HOOKS_DIR)/initrd-modset)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/initrd-modset $(DESTDIR)$(LIBDIR)/$(notdir $(LIBSO)) \
 		$(DESTDIR)$(LIBDIR)/$(LIBSONAME) $(DESTDIR)$(LIBDIR)/libmodset.so \
 		$(DESTDIR)$(INCLUDEDIR)/libmodset.h $(DESTDIR)$(PKGCONFIGDIR)/libmodset.pc \
-		$(DESTDIR)$(MANDIR)/man1/initrd-modset.1 $(DESTDIR)$(MANDIR)/man3/libmodset.3
+		$(DESTDIR)$(MANDIR)/man1/initrd-modset.1 $(DESTDIR)$(MANDIR)/man3/libmodset.3 \
+		$(DESTDIR)$(DRACUT_MODULES_DIR)/90initrd-modset/module-setup.sh \
+		$(DESTDIR)$(MKINITCPIO_INSTALL_DIR)/initrd-modset \
+		$(DESTDIR)$(INITRAMFS_TOOLS_HOOKS_DIR)/initrd-modset
+	rmdir $(DESTDIR)$(DRACUT_MODULES_DIR)/90initrd-modset 2>/dev/null || true
+
+# ---- fuzzing (tests/fuzz/): libFuzzer targets built with clang into their own tree ----
+#   make fuzz FUZZ_SECONDS=N   build every target into build-fuzz/, run each N seconds
+#                              (one at a time, niced); any crash, leak, timeout or OOM fails
+#   make check-fuzz            the same with FUZZ_SECONDS=30 unless given (for CI)
+#   make fuzz-build            build the targets only
+# `make check` does not fuzz: it replays the committed corpora (tests/fuzz/corpus/, every
+# crash ever found among them) through the same targets built with $(CC) (fuzz-replay).
+FUZZ_B       ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := modprobe-d softdep builtin-modinfo modinfo index cache roots kmod-index \
+	kmod-trim check-image
+FUZZ_CFLAGS   = -std=gnu11 -D_GNU_SOURCE -MMD -MP -g -O1 -Wall -Wextra -Wno-unused-parameter \
+	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_XFLAGS   = $(shell $(PKG_CONFIG) --exists liblzma && echo -DFUZZ_HAVE_LZMA \
+	$$($(PKG_CONFIG) --cflags liblzma)) $(FRONT_CFLAGS)
+FUZZ_LIBS     = $(KMOD_LIBS) $(FRONT_LIBS) \
+	$(shell $(PKG_CONFIG) --exists liblzma && $(PKG_CONFIG) --libs liblzma) -lpthread -ldl
+FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_B)/lib/%.o)
+REPLAY_BINS  := $(FUZZ_TARGETS:%=$(B)/fuzz-replay/fuzz-%)
+# target -> source (and extra sources, defines)
+fuzz_src = tests/fuzz/fuzz-$(if $(filter modprobe-d softdep,$(1)),config,$(1)).c \
+	$(if $(filter roots,$(1)),src/roots.c) $(if $(filter kmod-%,$(1)),src/kmod-index.c) \
+	$(if $(filter check-image,$(1)),$(filter-out src/main.c,$(wildcard src/*.c)))
+fuzz_def = $(if $(filter softdep,$(1)),-DFUZZ_TREE_FILES)
+
+$(FUZZ_B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(KMOD_CFLAGS) -c -o $@ $<
+
+define fuzz_rules
+$(FUZZ_B)/fuzz-$(1): $(call fuzz_src,$(1)) tests/fuzz/fuzz-common.h $(FUZZ_LIB_OBJ)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer $(call fuzz_def,$(1)) $$(FUZZ_XFLAGS) \
+		-Ilib -Isrc $$(KMOD_CFLAGS) -o $$@ $(call fuzz_src,$(1)) $(FUZZ_LIB_OBJ) $$(FUZZ_LIBS)
+$(B)/fuzz-replay/fuzz-$(1): tests/fuzz/replay.c $(call fuzz_src,$(1)) tests/fuzz/fuzz-common.h \
+		$(LIBA)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(call fuzz_def,$(1)) $$(FUZZ_XFLAGS) -Ilib -Isrc $$(KMOD_CFLAGS) \
+		-o $$@ tests/fuzz/replay.c $(call fuzz_src,$(1)) $(LIBA) $$(FUZZ_LIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
+
+fuzz-deps:
+	@sh tools/install-deps.sh fuzz
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+check-fuzz: fuzz
+
+fuzz-replay: $(REPLAY_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		$(B)/fuzz-replay/fuzz-$$t tests/fuzz/corpus/$$t; done
+
 
 format:
 	clang-format -i lib/*.c lib/*.h src/*.c src/*.h tests/*.c tests/*.h examples/*.c
@@ -166,4 +252,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(LIB_OBJ:.o=.d) $(SRC_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(SRC_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -7,12 +7,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
+#include "check.h"
+#include "hostonly.h"
+#include "image.h"
 #include "libmodset.h"
 #include "output.h"
 #include "roots.h"
@@ -54,8 +59,8 @@ static void usage(FILE *f)
 		"  -C, --config PATH    modprobe.d file or directory (repeatable; replaces defaults)\n"
 		"      --no-config      read no modprobe.d configuration\n"
 		"      --from FILE      read roots from FILE, one per line ('-' = stdin)\n"
-		"  -f, --format FMT     list (default), order or json\n"
-		"  -o, --output FILE    write to FILE atomically (default stdout)\n"
+		"  -f, --format FMT     list (default), order, json, cpio or dir\n"
+		"  -o, --output FILE    write to FILE atomically (default stdout); dir: DIR\n"
 		"  -0, --null           end list/order entries with NUL, not newline\n"
 		"      --no-soft        ignore soft dependencies\n"
 		"      --no-weak        ignore weak dependencies\n"
@@ -67,6 +72,29 @@ static void usage(FILE *f)
 		"      --honor-blacklist  modprobe.d blacklist lines exclude modules too\n"
 		"      --cache-dir DIR  cache of module facts (default $XDG_CACHE_HOME/initrd-modset)\n"
 		"      --no-cache       do not read or write the cache\n"
+		"Module image (--format cpio / dir):\n"
+		"      --compress C     cpio: zstd, xz, gzip or none (default: -o's suffix)\n"
+		"      --compress-level N  compression level\n"
+		"      --prefix DIR     image directory of modules/ and firmware/ (default\n"
+		"                       usr/lib or lib, as the source tree)\n"
+		"      --with-config    also the modprobe.d files read, in etc/modprobe.d\n"
+		"      --decompress-modules  store modules uncompressed\n"
+		"      --firmware-path DIR[:DIR...]  firmware directories (default: the\n"
+		"                       kernel's, under the sysroot)\n"
+		"      --no-firmware    no firmware lookup\n"
+		"Checking an initramfs:\n"
+		"      --check IMAGE    check that IMAGE has every dependency and firmware file\n"
+		"                       of its modules (and of ROOTs); exit 3 when not\n"
+		"      --kver KVER      kernel version of the modules to check (or, without\n"
+		"                       --check and --root, the tree /lib/modules/KVER)\n"
+		"      --require-weak   missing weak dependencies are errors\n"
+		"      --require-firmware  missing firmware is an error\n"
+		"Host-only roots:\n"
+		"      --hostonly       add the running system's devices (modalias, fw_devlink\n"
+		"                       suppliers) and loaded modules as roots\n"
+		"      --sysfs DIR      sysfs to read (default /sys; implies --hostonly)\n"
+		"      --proc-modules FILE  loaded modules (default /proc/modules; implies\n"
+		"                       --hostonly)\n"
 		"  -q, --quiet          no warnings\n"
 		"  -v, --verbose        more messages (repeatable)\n"
 		"  -h, --help           this help\n"
@@ -90,6 +118,20 @@ enum {
 	OPT_EXCLUDE,
 	OPT_EXCLUDE_FROM,
 	OPT_HONOR_BLACKLIST,
+	OPT_COMPRESS,
+	OPT_COMPRESS_LEVEL,
+	OPT_PREFIX,
+	OPT_WITH_CONFIG,
+	OPT_DECOMPRESS,
+	OPT_FIRMWARE_PATH,
+	OPT_NO_FIRMWARE,
+	OPT_CHECK,
+	OPT_KVER,
+	OPT_REQUIRE_WEAK,
+	OPT_REQUIRE_FIRMWARE,
+	OPT_HOSTONLY,
+	OPT_SYSFS,
+	OPT_PROC_MODULES,
 };
 
 static const struct option longopts[] = {
@@ -111,6 +153,20 @@ static const struct option longopts[] = {
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM },
 	{ "honor-blacklist", no_argument, NULL, OPT_HONOR_BLACKLIST },
+	{ "compress", required_argument, NULL, OPT_COMPRESS },
+	{ "compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "with-config", no_argument, NULL, OPT_WITH_CONFIG },
+	{ "decompress-modules", no_argument, NULL, OPT_DECOMPRESS },
+	{ "firmware-path", required_argument, NULL, OPT_FIRMWARE_PATH },
+	{ "no-firmware", no_argument, NULL, OPT_NO_FIRMWARE },
+	{ "check", required_argument, NULL, OPT_CHECK },
+	{ "kver", required_argument, NULL, OPT_KVER },
+	{ "require-weak", no_argument, NULL, OPT_REQUIRE_WEAK },
+	{ "require-firmware", no_argument, NULL, OPT_REQUIRE_FIRMWARE },
+	{ "hostonly", no_argument, NULL, OPT_HOSTONLY },
+	{ "sysfs", required_argument, NULL, OPT_SYSFS },
+	{ "proc-modules", required_argument, NULL, OPT_PROC_MODULES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -125,6 +181,13 @@ struct options {
 	bool no_config, null_sep, strict, no_cache;
 	int verbosity;
 	unsigned int flags;
+	struct image_opts image;
+	struct roots firmware_path;
+	bool no_firmware;
+	/* --check, --hostonly */
+	const char *check, *kver, *sysfs, *proc_modules;
+	bool require_weak, require_firmware, hostonly;
+	struct roots host;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -133,6 +196,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c, r;
 
 	o->format = &output_list;
+	o->image.compress_level = -1;
 	while ((c = getopt_long(argc, argv, "r:C:f:o:0qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->moddir = optarg; break;
@@ -155,7 +219,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'f':
 			o->format = output_find(optarg);
 			if (!o->format) {
-				msg("", "unknown format '%s' (list, order, json)", optarg);
+				msg("", "unknown format '%s' (list, order, json, cpio, dir)", optarg);
 				return -EXIT_USAGE;
 			}
 			break;
@@ -184,6 +248,49 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_HONOR_BLACKLIST: o->flags |= MODSET_RESOLVE_HONOR_BLACKLIST; break;
+		case OPT_COMPRESS:
+			if (strcmp(optarg, "zstd") && strcmp(optarg, "xz") && strcmp(optarg, "gzip") &&
+			    strcmp(optarg, "none")) {
+				msg("", "unknown compression '%s' (zstd, xz, gzip, none)", optarg);
+				return -EXIT_USAGE;
+			}
+			o->image.compress = optarg;
+			break;
+		case OPT_COMPRESS_LEVEL: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end || v < -99 || v > 99) {
+				msg("", "--compress-level: '%s' is not a level", optarg);
+				return -EXIT_USAGE;
+			}
+			o->image.compress_level = (int)v;
+			break;
+		}
+		case OPT_PREFIX: o->image.prefix = optarg; break;
+		case OPT_WITH_CONFIG: o->image.with_config = true; break;
+		case OPT_DECOMPRESS: o->image.decompress = true; break;
+		case OPT_FIRMWARE_PATH: {
+			char *copy = strdup(optarg), *save = NULL;
+
+			if (!copy)
+				return -ENOMEM;
+			for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+				if (roots_add(&o->firmware_path, d) < 0) {
+					free(copy);
+					return -ENOMEM;
+				}
+			free(copy);
+			break;
+		}
+		case OPT_NO_FIRMWARE: o->no_firmware = true; break;
+		case OPT_CHECK: o->check = optarg; break;
+		case OPT_KVER: o->kver = optarg; break;
+		case OPT_REQUIRE_WEAK: o->require_weak = true; break;
+		case OPT_REQUIRE_FIRMWARE: o->require_firmware = true; break;
+		case OPT_HOSTONLY: o->hostonly = true; break;
+		case OPT_SYSFS: o->sysfs = optarg; o->hostonly = true; break;
+		case OPT_PROC_MODULES: o->proc_modules = optarg; o->hostonly = true; break;
 		case 'q': o->verbosity--; break;
 		case 'v': o->verbosity++; break;
 		case 'h': usage(stdout); return 1;
@@ -198,7 +305,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		msg("", "--no-config and --config exclude each other");
 		return -EXIT_USAGE;
 	}
-	if (o->roots.n == 0) {
+	if (o->check && o->format != &output_list && o->format != &output_json) {
+		msg("", "--check writes its report as text (default) or --format json");
+		return -EXIT_USAGE;
+	}
+	if (o->check && o->why) {
+		msg("", "--check and --why exclude each other");
+		return -EXIT_USAGE;
+	}
+	if (o->roots.n == 0 && !o->check && !o->hostonly) {
 		msg("", "no root module given (try --help)");
 		return -EXIT_USAGE;
 	}
@@ -242,6 +357,22 @@ static int report_missing(const struct modset_set *set, const struct options *o)
 	return violations;
 }
 
+/* Firmware that no directory has: warnings, or errors under --strict. */
+static int report_missing_firmware(const struct modset_firmware *fw, const struct options *o)
+{
+	size_t n = modset_firmware_missing_count(fw);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name, *from;
+
+		modset_firmware_missing(fw, i, &name, &from);
+		if (o->strict || o->verbosity >= 0)
+			msg(o->strict ? "error: " : "warning: ", "%s: firmware %s not found", from,
+			    name);
+	}
+	return o->strict ? (int)n : 0;
+}
+
 /* $XDG_CACHE_HOME/initrd-modset, else ~/.cache/initrd-modset; NULL: no cache. */
 static char *default_cache_dir(const char *given)
 {
@@ -257,25 +388,28 @@ static char *default_cache_dir(const char *given)
 	return NULL;
 }
 
-static int run(struct options *o)
+/* The context for @moddir (NULL: --root, else /lib/modules/--kver, else the running
+ * kernel's) with the options' config, log level, sysroot, exclusions and cache.
+ * NULL on error, *status then set. */
+static struct modset_ctx *new_ctx(const struct options *o, const char *moddir, int *status)
 {
 	static const char *const no_config[] = { NULL };
 	const char *const *config = NULL;
 	struct modset_ctx *ctx;
-	struct modset_set *set = NULL;
-	struct output_opts oo = { .null_sep = o->null_sep };
-	struct output out = { .opts = &oo };
-	struct outfile file;
-	int r, status = EXIT_SUCCESS;
+	char *kdir = NULL;
 
 	if (o->no_config)
 		config = no_config;
 	else if (o->config.n)
 		config = (const char *const *)o->config.v;
-	ctx = modset_new(o->moddir, config);
+	if (!moddir && o->kver && asprintf(&kdir, "/lib/modules/%s", o->kver) < 0)
+		kdir = NULL;
+	ctx = modset_new(moddir ? moddir : kdir, config);
+	free(kdir);
 	if (!ctx) {
 		msg("error: ", "%s", strerror(errno));
-		return EXIT_INPUT;
+		*status = EXIT_INPUT;
+		return NULL;
 	}
 	modset_set_log_fn(ctx, log_cli, NULL);
 	if (!getenv("MODSET_LOG"))
@@ -284,12 +418,12 @@ static int run(struct options *o)
 					     : o->verbosity == 1 ? LOG_INFO
 								 : LOG_DEBUG);
 	if (o->sysroot && modset_set_sysroot(ctx, o->sysroot) < 0) {
-		modset_unref(ctx);
-		return EXIT_INPUT;
+		*status = EXIT_INPUT;
+		return modset_unref(ctx);
 	}
 	if (o->exclude.n && modset_set_exclude(ctx, (const char *const *)o->exclude.v) < 0) {
-		modset_unref(ctx);
-		return EXIT_FAILURE;
+		*status = EXIT_FAILURE;
+		return modset_unref(ctx);
 	}
 	if (!o->no_cache) {
 		char *dir = default_cache_dir(o->cache_dir);
@@ -298,11 +432,67 @@ static int run(struct options *o)
 			modset_set_cache_dir(ctx, dir);
 		free(dir);
 	}
-	r = modset_resolve(ctx, (const char *const *)o->roots.v,
-			   o->flags | o->format->resolve_flags, &set);
+	return ctx;
+}
+
+/* --check IMAGE: read the image, choose the kernel version, check it (check.c). */
+static int run_check(struct options *o)
+{
+	struct check_opts co = {
+		.roots = &o->roots,
+		.host = o->hostonly ? &o->host : NULL,
+		.flags = o->flags,
+		.json = o->format == &output_json,
+		.require_weak = o->require_weak || o->strict,
+		.require_firmware = o->require_firmware || o->strict,
+		.strict = o->strict,
+		.output = o->output,
+		.firmware_path = o->firmware_path.n ? (const char *const *)o->firmware_path.v
+						    : NULL,
+	};
+	struct check_image *img;
+	struct modset_ctx *ctx;
+	const char *kver;
+	char *moddir = NULL;
+	int status = EXIT_INPUT;
+
+	if (check_image_read(o->check, &img) < 0)
+		return EXIT_INPUT;
+	kver = check_image_kver(img, o->kver, o->moddir);
+	if (kver && !o->moddir && asprintf(&moddir, "/lib/modules/%s", kver) < 0)
+		moddir = NULL;
+	ctx = kver && (o->moddir || moddir) ? new_ctx(o, o->moddir ? o->moddir : moddir, &status)
+					    : NULL;
+	if (ctx)
+		status = check_image_run(ctx, img, kver, &co);
+	modset_unref(ctx);
+	free(moddir);
+	check_image_free(img);
+	return status;
+}
+
+static int run(struct options *o)
+{
+	struct modset_ctx *ctx;
+	struct modset_set *set = NULL;
+	struct modset_firmware *fw = NULL;
+	struct output_opts oo = { .null_sep = o->null_sep, .image = &o->image };
+	struct output out = { .opts = &oo };
+	struct outfile file;
+	struct roots used = { 0 };
+	bool strict_fw = o->strict && !o->no_firmware;
+	int r, status = EXIT_SUCCESS;
+
+	ctx = new_ctx(o, o->moddir, &status);
+	if (!ctx)
+		return status;
+	r = hostonly_resolve(ctx, &o->roots, o->hostonly ? &o->host : NULL,
+			     o->flags | o->format->resolve_flags | (strict_fw ? MODSET_RESOLVE_MODINFO : 0),
+			     &set, &used);
 	if (r < 0) {
 		/* The library logged what and where. */
 		modset_unref(ctx);
+		roots_done(&used);
 		return r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
 	}
 	if (report_missing(set, o) > 0)
@@ -316,32 +506,70 @@ static int run(struct options *o)
 		status = r == 0 ? EXIT_SUCCESS : r == -ENOENT ? EXIT_STRICT : EXIT_INPUT;
 		modset_set_unref(set);
 		modset_unref(ctx);
+		roots_done(&used);
 		return status;
 	}
+	/* Formats that read modinfo show (json) or install (cpio, dir) firmware;
+	 * --strict looks it up for every format, missing firmware being an error. */
+	if (((o->format->resolve_flags & MODSET_RESOLVE_MODINFO) || strict_fw) &&
+	    !o->no_firmware) {
+		r = modset_firmware_resolve(set, o->firmware_path.n
+						? (const char *const *)o->firmware_path.v
+						: NULL, &fw);
+		if (r < 0) {
+			modset_set_unref(set);
+			modset_unref(ctx);
+			roots_done(&used);
+			return r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
+		}
+		if (!o->firmware_path.n && modset_firmware_dir_count(fw) == 0) {
+			/* No firmware directory at all under the sysroot: not looked up
+			 * (no "firmware" in json); an image says it goes without. */
+			size_t wanted = modset_firmware_missing_count(fw);
+
+			if (o->format->write && wanted && (o->strict || o->verbosity >= 0))
+				msg(o->strict ? "error: " : "warning: ",
+				    "no firmware directory under %s: %zu firmware file%s left out "
+				    "(--firmware-path)", modset_get_sysroot(ctx), wanted,
+				    wanted == 1 ? "" : "s");
+			if (o->format->write && wanted && o->strict)
+				status = EXIT_STRICT;
+			fw = modset_firmware_unref(fw);
+		} else if (report_missing_firmware(fw, o) > 0) {
+			status = EXIT_STRICT;
+		}
+		oo.firmware = fw;
+		o->image.firmware = fw;
+	}
+	o->image.output = o->output;
+	o->image.progress = o->verbosity >= 0 && isatty(STDERR_FILENO);
 	if (status == EXIT_SUCCESS) {
-		r = outfile_open(&file, o->output);
+		file = (struct outfile){ 0 };
+		r = o->format->writes_dir ? 0 : outfile_open(&file, o->output);
 		if (r < 0) {
 			msg("error: ", "%s: %s", o->output, strerror(-r));
 			status = EXIT_INPUT;
 		} else {
 			out.fp = file.fp;
 			out.set = set;
-			oo.roots = (const char *const *)o->roots.v;
+			oo.roots = (const char *const *)used.v;
 			r = output_write(o->format, &out);
 			if (r < 0) {
 				outfile_abort(&file);
-			} else {
+			} else if (!o->format->writes_dir) {
 				r = outfile_commit(&file);
 			}
-			if (r < 0) {
+			if (r < 0 && r != -ECANCELED) /* -ECANCELED: reported */
 				msg("error: ", "%s: %s", o->output ? o->output : "stdout",
 				    strerror(-r));
-				status = EXIT_INPUT;
-			}
+			if (r < 0)
+				status = r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
 		}
 	}
+	modset_firmware_unref(fw);
 	modset_set_unref(set);
 	modset_unref(ctx);
+	roots_done(&used);
 	return status;
 }
 
@@ -350,9 +578,13 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	int r;
 
+	/* A file size limit (ulimit -f) is an error to report, not a signal to die of. */
+	signal(SIGXFSZ, SIG_IGN);
 	r = parse_options(argc, argv, &o);
+	if (r == 0 && o.hostonly && hostonly_collect(o.sysfs, o.proc_modules, &o.host) < 0)
+		r = -EXIT_INPUT;
 	if (r == 0)
-		r = run(&o);
+		r = o.check ? run_check(&o) : run(&o);
 	else if (r == 1)
 		r = EXIT_SUCCESS;
 	else
@@ -360,5 +592,7 @@ int main(int argc, char **argv)
 	roots_done(&o.config);
 	roots_done(&o.roots);
 	roots_done(&o.exclude);
+	roots_done(&o.firmware_path);
+	roots_done(&o.host);
 	return r;
 }

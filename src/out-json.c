@@ -77,6 +77,44 @@ static int json_entry(struct output *out, const struct modset_module *mod)
 	return 0;
 }
 
+/* "firmware": the files found, [{ name, path, from }] (path below the firmware
+ * directory, "link" for a symlink); names found nowhere go to "missing" (type
+ * "firmware"). Left out when firmware was not looked up (--no-firmware, or no
+ * firmware directory). */
+static json_object *json_firmware(const struct modset_firmware *fw, json_object *missing)
+{
+	json_object *arr = json_object_new_array();
+	size_t n = modset_firmware_count(fw);
+
+	for (size_t i = 0; arr && i < n; i++) {
+		json_object *f = json_object_new_object(), *from = json_object_new_array();
+		const char *name, *rel, *link;
+		const char *const *mods;
+
+		modset_firmware_get(fw, i, &name, &rel, NULL, &link, &mods);
+		for (size_t k = 0; mods && mods[k]; k++)
+			json_object_array_add(from, json_object_new_string(mods[k]));
+		json_object_object_add(f, "name", json_object_new_string(name));
+		json_object_object_add(f, "path", json_object_new_string(rel));
+		if (link)
+			json_object_object_add(f, "link", json_object_new_string(link));
+		json_object_object_add(f, "from", from);
+		json_object_array_add(arr, f);
+	}
+	n = modset_firmware_missing_count(fw);
+	for (size_t i = 0; i < n; i++) {
+		json_object *m = json_object_new_object();
+		const char *name, *from;
+
+		modset_firmware_missing(fw, i, &name, &from);
+		json_object_object_add(m, "name", json_object_new_string(name));
+		json_object_object_add(m, "type", json_object_new_string("firmware"));
+		json_object_object_add(m, "from", str_or_null(from));
+		json_object_array_add(missing, m);
+	}
+	return arr;
+}
+
 static int json_close(struct output *out)
 {
 	json_object *root = out->state;
@@ -113,9 +151,17 @@ static int json_close(struct output *out)
 			json_object_array_add(c, json_object_new_string(*p));
 		json_object_array_add(cycles, c);
 	}
-	json_object_object_add(root, "load_order", order);
-	json_object_object_add(root, "missing", missing);
-	json_object_object_add(root, "cycles", cycles);
+	{
+		json_object *fw = json_firmware(out->opts->firmware, missing);
+
+		json_object_object_add(root, "load_order", order);
+		json_object_object_add(root, "missing", missing);
+		json_object_object_add(root, "cycles", cycles);
+		if (out->opts->firmware)
+			json_object_object_add(root, "firmware", fw);
+		else
+			json_object_put(fw);
+	}
 
 	if (fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 								 JSON_C_TO_STRING_SPACED |

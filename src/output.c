@@ -13,6 +13,8 @@ static const struct output_format *const formats[] = {
 	&output_list,
 	&output_order,
 	&output_json,
+	&output_cpio,
+	&output_dir,
 };
 
 const struct output_format *output_find(const char *name)
@@ -58,6 +60,8 @@ int output_write(const struct output_format *fmt, struct output *out)
 {
 	int r = 0;
 
+	if (fmt->write)
+		return fmt->write(out);
 	if (fmt->open)
 		r = fmt->open(out);
 	if (r == 0)
@@ -130,7 +134,12 @@ int outfile_commit(struct outfile *f)
 {
 	int r = 0;
 
-	if (f->fp && !f->tmp && f->fp != stdout) {
+	if (!f->fp) {
+		/* nothing open (already committed or aborted) */
+		outfile_abort(f);
+		return -EBADF;
+	}
+	if (!f->tmp && f->fp != stdout) {
 		/* written in place (a device) */
 		if (fflush(f->fp) != 0 || ferror(f->fp))
 			r = errno ? -errno : -EIO;

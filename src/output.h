@@ -15,9 +15,13 @@ enum output_walk {
 	WALK_NAME,	      /* every module, by name (builtins included) */
 };
 
+struct image_opts;
+
 struct output_opts {
 	const char *const *roots; /* as given */
 	bool null_sep;
+	const struct image_opts *image;		/* cpio, dir */
+	const struct modset_firmware *firmware; /* resolved firmware, or NULL */
 };
 
 struct output {
@@ -34,11 +38,17 @@ struct output_format {
 	int (*open)(struct output *out);
 	int (*entry)(struct output *out, const struct modset_module *mod);
 	int (*close)(struct output *out);
+	/* Formats that take the whole set at once (cpio, dir): called instead of the
+	 * walk. Returns -ECANCELED for an error it has reported itself. */
+	int (*write)(struct output *out);
+	bool writes_dir; /* -o names a directory: no output file is opened */
 };
 
 extern const struct output_format output_list;
 extern const struct output_format output_order;
 extern const struct output_format output_json;
+extern const struct output_format output_cpio;
+extern const struct output_format output_dir;
 
 const struct output_format *output_find(const char *name);
 /* Feed the set to a format, in its walk order. 0 or -errno. */

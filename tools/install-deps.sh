@@ -4,8 +4,41 @@
 # Supports apt-get (Debian/Ubuntu), dnf (Fedora) and pacman (Arch).
 set -eu
 
+# `install-deps.sh fuzz` (make fuzz): clang with its libFuzzer runtime, checked by
+# building a one-line fuzz target, and nothing else.
+if [ "${1:-}" = fuzz ]; then
+	probe() {
+		printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)\n{ return 0; }\n' |
+			${FUZZ_CC:-clang} -fsanitize=fuzzer,address,undefined -x c -o /dev/null - \
+			>/dev/null 2>&1
+	}
+	probe && exit 0
+	echo "install-deps: missing: clang with libFuzzer (-fsanitize=fuzzer)" >&2
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO="sudo"
+	if command -v apt-get >/dev/null 2>&1; then
+		export DEBIAN_FRONTEND=noninteractive
+		$SUDO apt-get update -qq
+		$SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-dev \
+			liblzma-dev >/dev/null
+	elif command -v dnf >/dev/null 2>&1; then
+		$SUDO dnf install -y clang compiler-rt xz-devel
+	elif command -v pacman >/dev/null 2>&1; then
+		$SUDO pacman -Sy --needed --noconfirm clang compiler-rt xz
+	fi
+	probe || { echo "install-deps: clang cannot build a libFuzzer target" >&2; exit 1; }
+	exit 0
+fi
+
 PC_MODULES="libkmod libzstd json-c libarchive check"
 TOOLS="gcc make pkg-config depmod modprobe modinfo xz zstd bsdcpio cpio"
+# The compressors the --check tests (tests/cli/check-*.sh) build images with.
+TOOLS="$TOOLS gzip bzip2 lz4"
+# The generators the hook tests (tests/cli/hook-*.sh) build real images with:
+# Debian packages both (dracut-core, initramfs-tools), so apt-get systems get them.
+if command -v apt-get >/dev/null 2>&1; then
+	TOOLS="$TOOLS dracut mkinitramfs"
+fi
 
 missing=""
 for m in $PC_MODULES; do
@@ -34,13 +67,14 @@ if command -v apt-get >/dev/null 2>&1; then
 	$SUDO apt-get install -y -qq --no-install-recommends \
 		gcc make pkg-config libc6-dev \
 		libkmod-dev libzstd-dev libjson-c-dev libarchive-dev check \
-		kmod xz-utils zstd libarchive-tools cpio >/dev/null
+		kmod xz-utils zstd libarchive-tools cpio gzip bzip2 lz4 \
+		dracut-core initramfs-tools >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
 	$SUDO dnf install -y gcc make pkgconf-pkg-config kmod-devel libzstd-devel \
-		json-c-devel libarchive-devel check-devel kmod xz zstd bsdtar cpio
+		json-c-devel libarchive-devel check-devel kmod xz zstd bsdtar cpio gzip bzip2 lz4
 elif command -v pacman >/dev/null 2>&1; then
 	$SUDO pacman -Sy --needed --noconfirm gcc make pkgconf kmod zstd json-c \
-		libarchive check xz cpio
+		libarchive check xz cpio gzip bzip2 lz4
 else
 	echo "install-deps: no supported package manager; install:$missing" >&2
 	exit 1

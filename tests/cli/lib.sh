@@ -1,6 +1,10 @@
 # Helpers for CLI tests (sourced). $MODSET, $FIXTURES and $T come from run.sh.
 set -u
 
+# Never read or write the user's module-facts cache: each test has its own.
+XDG_CACHE_HOME=${T:-/tmp}/.xdg-cache
+export XDG_CACHE_HOME
+
 # tree NAME: the module directory of fixture NAME
 tree() {
 	echo "$FIXTURES/$1/lib/modules/$(ls "$FIXTURES/$1/lib/modules")"
@@ -21,4 +25,85 @@ msq() {
 # rel ROOTDIR: strip ROOTDIR/ from paths on stdin
 rel() {
 	sed "s|$1/||g"
+}
+
+# jflat: the --format json manifest on stdin, whitespace collapsed, one line per
+# module, then one line for load_order, missing and cycles: compact, complete.
+jflat() {
+	tr -d '\n' | sed 's/[[:space:]][[:space:]]*/ /g' | awk '{
+		i = index($0, "], \"load_order\"")
+		head = i ? substr($0, 1, i + 1) : $0
+		gsub(/\{ "name"/, "\n{ \"name\"", head)
+		print head
+		if (i)
+			print substr($0, i + 3)
+	}'
+}
+
+# lsa DIR: every name in DIR, hidden ones included (temporary files), one a line
+lsa() {
+	ls -A "$1" | LC_ALL=C sort
+	echo "[$(ls -A "$1" | wc -l | tr -d ' ') entries]"
+}
+
+# copytree NAME: copy fixture NAME (the whole sysroot) to $T/NAME and print the
+# module directory of the copy. Corrupt copies only, never $FIXTURES.
+copytree() {
+	rm -rf "${T:?}/$1"
+	cp -a "$FIXTURES/$1" "$T/$1"
+	echo "$T/$1/lib/modules/$(ls "$T/$1/lib/modules")"
+}
+
+# be32 N: N as 4 big-endian bytes
+be32() {
+	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) \
+		$(($1 >> 8 & 255)) $(($1 & 255)))"
+}
+
+# index1 KEY VALUE: a kmod index (modules.*.bin format) holding the single
+# entry KEY -> VALUE: header, then one root node with a prefix and one value.
+index1() {
+	be32 $((0xB007F457))
+	be32 $((0x00020001))
+	be32 $((0xC000000C))
+	printf '%s\000' "$1"
+	be32 1
+	be32 0
+	printf '%s\000' "$2"
+}
+
+# msj ARGS...: like ms, for --format json: stderr, then stdout through jflat,
+# then "[exit N]"
+msj() {
+	"$MODSET" "$@" > "$T/.msj.out" 2> "$T/.msj.err"
+	set -- $?
+	cat "$T/.msj.err"
+	jflat < "$T/.msj.out"
+	echo "[exit $1]"
+}
+
+# index2 KEY1 VALUE1 KEY2 VALUE2: a kmod index with two entries whose keys
+# start with different characters, KEY1's first: a root node without prefix
+# whose children span those two characters, each child holding the rest of
+# its key as prefix and one value.
+index2() {
+	c1=$(printf '%d' "'$1") c2=$(printf '%d' "'$3")
+	r1=${1#?} r2=${3#?}
+	n=$((c2 - c1 + 1))
+	o1=$((12 + 2 + 4 * n))
+	o2=$((o1 + ${#r1} + 1 + 8 + ${#2} + 1))
+	be32 $((0xB007F457))
+	be32 $((0x00020001))
+	be32 $((0x2000000C))
+	printf "$(printf '\\%03o\\%03o' "$c1" "$c2")"
+	i=$c1
+	while [ $i -le $c2 ]; do
+		if [ $i -eq $c1 ]; then be32 $((0xC0000000 | o1))
+		elif [ $i -eq $c2 ]; then be32 $((0xC0000000 | o2))
+		else be32 0
+		fi
+		i=$((i + 1))
+	done
+	printf '%s\000' "$r1"; be32 1; be32 0; printf '%s\000' "$2"
+	printf '%s\000' "$r2"; be32 1; be32 0; printf '%s\000' "$4"
 }

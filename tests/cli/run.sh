@@ -11,8 +11,14 @@ set -u
 
 : "${MODSET:?}" "${FIXTURES:?}" "${SRCDIR:?}" "${BUILDDIR:?}"
 dir="$SRCDIR/tests/cli"
-work="${CLI_WORKDIR:-$BUILDDIR/cli}"
-rm -rf "$work" && mkdir -p "$work"
+# A private work directory per run, so that two runs never share one (kept when a
+# test fails, for a look; CLI_WORKDIR names a fixed one).
+if [ -n "${CLI_WORKDIR:-}" ]; then
+	work="$CLI_WORKDIR"
+	rm -rf "$work" && mkdir -p "$work"
+else
+	mkdir -p "$BUILDDIR" && work=$(mktemp -d "$BUILDDIR/cli.XXXXXX") || exit 2
+fi
 
 if [ "${VALGRIND:-}" = 1 ]; then
 	real="$MODSET"
@@ -64,4 +70,5 @@ for t in "$dir"/*.sh; do
 	fi
 done
 echo "cli: $pass passed, $fail failed"
-[ $fail -eq 0 ] || { echo "failed:$failed"; exit 1; }
+[ $fail -eq 0 ] || { echo "failed:$failed (outputs in $work)"; exit 1; }
+[ -n "${CLI_WORKDIR:-}" ] || rm -rf "$work"

@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The module image's entry list: modules, trimmed indexes, firmware, config. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "image.h"
+#include "kmod-index.h"
+
+void image_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("initrd-modset: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void image_done(struct image *img)
+{
+	for (size_t i = 0; i < img->n; i++) {
+		free(img->v[i].path);
+		free(img->v[i].src);
+		free(img->v[i].data);
+		free(img->v[i].target);
+	}
+	free(img->v);
+	*img = (struct image){ 0 };
+}
+
+/* A relative path with no empty, "." or ".." component. */
+static bool path_ok(const char *p)
+{
+	if (!*p || *p == '/')
+		return false;
+	for (const char *s = p; *s;) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return false;
+		s += n;
+		if (*s == '/')
+			s++;
+		else
+			break;
+	}
+	return p[strlen(p) - 1] != '/';
+}
+
+/* Add an entry; takes @path, @src, @data and @target (freed on error too). */
+static int add(struct image *img, char *path, enum image_type type, char *src,
+	       unsigned char *data, size_t size, char *target)
+{
+	struct image_entry *e;
+
+	if (!path || (type == IMAGE_SYMLINK && !target))
+		goto nomem;
+	if (!path_ok(path)) {
+		image_error("refusing image path %s: outside the image", path);
+		free(path);
+		free(src);
+		free(data);
+		free(target);
+		return -EXDEV;
+	}
+	if (img->n == img->alloc) {
+		size_t a = img->alloc ? img->alloc * 2 : 256;
+
+		e = realloc(img->v, a * sizeof(*e));
+		if (!e)
+			goto nomem;
+		img->v = e;
+		img->alloc = a;
+	}
+	img->v[img->n++] = (struct image_entry){
+		.path = path,
+		.type = type,
+		.mode = type == IMAGE_DIR ? 0755 : type == IMAGE_SYMLINK ? 0777 : 0644,
+		.src = src,
+		.data = data,
+		.size = size,
+		.target = target,
+	};
+	return 0;
+nomem:
+	free(path);
+	free(src);
+	free(data);
+	free(target);
+	return -ENOMEM;
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+static bool ends_with(const char *s, const char *sfx)
+{
+	size_t a = strlen(s), b = strlen(sfx);
+
+	return a >= b && strcmp(s + a - b, sfx) == 0;
+}
+
+static enum image_decomp decomp_of(const char *path, size_t *sfxlen)
+{
+	static const struct {
+		const char *sfx;
+		enum image_decomp d;
+	} t[] = { { ".ko.zst", DECOMP_ZSTD }, { ".ko.xz", DECOMP_XZ }, { ".ko.gz", DECOMP_GZIP } };
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (ends_with(path, t[i].sfx)) {
+			*sfxlen = strlen(t[i].sfx) - 3;
+			return t[i].d;
+		}
+	*sfxlen = 0;
+	return DECOMP_NONE;
+}
+
+static bool keep_module(void *data, const char *name)
+{
+	const struct modset_module *m = modset_set_find(data, name);
+
+	return m && !modset_module_is_builtin(m);
+}
+
+/* "usr/lib" when the module directory is .../usr/lib/modules/KVER, else "lib". */
+static char *default_prefix(const char *moddir)
+{
+	const char *p = NULL;
+
+	for (const char *s = strstr(moddir, "/lib/modules/"); s;
+	     s = strstr(s + 1, "/lib/modules/"))
+		p = s;
+	if (p && p - moddir >= 4 && strncmp(p - 4, "/usr", 4) == 0)
+		return strdup("usr/lib");
+	return strdup("lib");
+}
+
+/* "/usr/lib/" -> "usr/lib" */
+static char *clean_prefix(const char *given)
+{
+	size_t len;
+
+	while (*given == '/')
+		given++;
+	len = strlen(given);
+	while (len && given[len - 1] == '/')
+		len--;
+	return strndup(given, len);
+}
+
+static int parse_epoch(int64_t *ret)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*ret = 0;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0 || v > 0xFFFFFFFFLL) {
+		image_error("SOURCE_DATE_EPOCH=%s: not a time in seconds since 1970 (0 to 2^32-1)",
+			    s);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+static int add_modules(struct image *img, struct modset_set *set, const char *imgmod,
+		       const struct image_opts *o)
+{
+	const char *moddir = modset_get_moddir(modset_set_get_ctx(set));
+	size_t n = modset_set_count(set);
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct modset_module *m = modset_set_get(set, i);
+		const char *rel = modset_module_get_relpath(m), *path = modset_module_get_path(m);
+		enum image_decomp d = DECOMP_NONE;
+		size_t sfx = 0;
+
+		if (modset_module_is_builtin(m) || !path)
+			continue;
+		if (!rel || rel == path || rel[0] == '/' || !path_ok(rel)) {
+			image_error("%s: module outside the tree %s", path, moddir);
+			return -EXDEV;
+		}
+		if (o->decompress)
+			d = decomp_of(rel, &sfx);
+		r = add(img, xasprintf("%s/%.*s", imgmod, (int)(strlen(rel) - sfx), rel),
+			IMAGE_FILE, strdup(path), NULL, 0, NULL);
+		if (r < 0)
+			return r;
+		img->v[img->n - 1].decomp = d;
+		if (!img->v[img->n - 1].src)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_indexes(struct image *img, struct modset_set *set, const char *imgmod,
+		       const struct image_opts *o)
+{
+	const char *moddir = modset_get_moddir(modset_set_get_ctx(set));
+	struct kmod_files files;
+	char err[PATH_MAX + 256];
+	int r;
+
+	r = kmod_trim_indexes(moddir, keep_module, set, o->decompress, &files, err,
+			      sizeof(err));
+	if (r < 0) {
+		image_error("%s", err);
+		return r;
+	}
+	for (size_t i = 0; i < files.n && r == 0; i++) {
+		r = add(img, xasprintf("%s/%s", imgmod, files.v[i].name), IMAGE_FILE, NULL,
+			files.v[i].data, files.v[i].len, NULL);
+		files.v[i].data = NULL;
+	}
+	kmod_files_done(&files);
+	return r;
+}
+
+/* --with-config: the modprobe.d files read, into etc/modprobe.d/ (not the tree's
+ * modules.softdep / modules.weakdep: those are trimmed indexes). */
+static int add_config(struct image *img, struct modset_set *set)
+{
+	struct modset_ctx *ctx = modset_set_get_ctx(set);
+	const char *moddir = modset_get_moddir(ctx);
+	const char *const *files = modset_get_config_files(ctx);
+	size_t mlen = strlen(moddir);
+	int r;
+
+	for (size_t i = 0; files && files[i]; i++) {
+		const char *f = files[i], *base = strrchr(f, '/');
+		bool dup = false;
+		char *path;
+
+		base = base ? base + 1 : f;
+		if (strncmp(f, moddir, mlen) == 0 && f[mlen] == '/' &&
+		    (strcmp(f + mlen + 1, "modules.softdep") == 0 ||
+		     strcmp(f + mlen + 1, "modules.weakdep") == 0))
+			continue;
+		path = xasprintf("etc/modprobe.d/%s", base);
+		if (!path)
+			return -ENOMEM;
+		for (size_t k = 0; k < img->n && !dup; k++)
+			dup = strcmp(img->v[k].path, path) == 0;
+		if (dup) {
+			/* -C given twice the same basename: the first one read wins */
+			fprintf(stderr, "initrd-modset: warning: %s: a config file named %s is "
+					"already in the image; left out\n", f, base);
+			free(path);
+			continue;
+		}
+		r = add(img, path, IMAGE_FILE, strdup(f), NULL, 0, NULL);
+		if (r < 0)
+			return r;
+		if (!img->v[img->n - 1].src)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_firmware(struct image *img, const struct modset_firmware *fw,
+			const char *prefix)
+{
+	size_t n = modset_firmware_count(fw);
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *rel, *path, *link;
+
+		modset_firmware_get(fw, i, NULL, &rel, &path, &link, NULL);
+		if (link)
+			r = add(img, xasprintf("%s/firmware/%s", prefix, rel), IMAGE_SYMLINK, NULL,
+				NULL, 0, strdup(link));
+		else
+			r = add(img, xasprintf("%s/firmware/%s", prefix, rel), IMAGE_FILE,
+				strdup(path), NULL, 0, NULL);
+		if (r < 0)
+			return r;
+		if (!link && !img->v[img->n - 1].src)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct image_entry *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	/* a directory listed twice: keep one (the order of equal ones is irrelevant) */
+	return c ? c : (int)x->type - (int)y->type;
+}
+
+/* Every parent directory of every entry, then sort and check that no path is
+ * listed twice (except directories). */
+static int finish(struct image *img)
+{
+	size_t n = img->n, j = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = img->v[i].path;
+
+		for (const char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
+			r = add(img, strndup(p, (size_t)(s - p)), IMAGE_DIR, NULL, NULL, 0, NULL);
+			if (r < 0)
+				return r;
+			p = img->v[i].path; /* add() may have moved the array */
+		}
+	}
+	qsort(img->v, img->n, sizeof(*img->v), cmp_entry);
+	for (size_t i = 0; i < img->n; i++) {
+		struct image_entry *e = &img->v[i];
+
+		if (j > 0 && strcmp(img->v[j - 1].path, e->path) == 0) {
+			if (e->type != IMAGE_DIR || img->v[j - 1].type != IMAGE_DIR) {
+				image_error("%s: listed twice in the image", e->path);
+				/* keep the array consistent for image_done() */
+				for (size_t k = i; k < img->n; k++)
+					img->v[j++] = img->v[k];
+				img->n = j;
+				return -EEXIST;
+			}
+			free(e->path);
+			continue;
+		}
+		img->v[j++] = *e;
+	}
+	img->n = j;
+	return 0;
+}
+
+int image_build(struct image *img, struct modset_set *set, const struct image_opts *o)
+{
+	struct modset_ctx *ctx = modset_set_get_ctx(set);
+	char *prefix, *imgmod = NULL;
+	int r;
+
+	*img = (struct image){ .progress = o->progress };
+	r = parse_epoch(&img->mtime);
+	if (r < 0)
+		return r;
+	prefix = o->prefix ? clean_prefix(o->prefix) : default_prefix(modset_get_moddir(ctx));
+	if (!prefix)
+		return -ENOMEM;
+	if (!path_ok(prefix)) {
+		image_error("--prefix %s: not a relative directory of the image",
+			    o->prefix ? o->prefix : prefix);
+		free(prefix);
+		return -EINVAL;
+	}
+	imgmod = xasprintf("%s/modules/%s", prefix, modset_get_kver(ctx));
+	if (!imgmod) {
+		free(prefix);
+		return -ENOMEM;
+	}
+	r = add_modules(img, set, imgmod, o);
+	if (r == 0)
+		r = add_indexes(img, set, imgmod, o);
+	if (r == 0 && o->with_config)
+		r = add_config(img, set);
+	if (r == 0 && o->firmware)
+		r = add_firmware(img, o->firmware, prefix);
+	if (r == 0)
+		r = finish(img);
+	free(prefix);
+	free(imgmod);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			image_error("%s", strerror(ENOMEM));
+		image_done(img);
+	}
+	return r;
+}
+
+/* ---- content ---- */
+static int read_all(const char *path, unsigned char **ret, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char *buf = NULL;
+	size_t len = 0, alloc = 0;
+	struct stat st;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = S_ISREG(st.st_mode) ? -errno : -EINVAL;
+		close(fd);
+		return r;
+	}
+	alloc = (size_t)st.st_size + 1;
+	for (;;) {
+		ssize_t n;
+
+		if (len == alloc) {
+			unsigned char *p = realloc(buf, alloc *= 2);
+
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = p;
+		}
+		if (!buf && !(buf = malloc(alloc))) {
+			r = -ENOMEM;
+			break;
+		}
+		n = read(fd, buf + len, alloc - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+struct obuf {
+	unsigned char *p;
+	size_t len, alloc;
+};
+
+static int obuf_reserve(struct obuf *b, size_t more)
+{
+	if (b->len + more <= b->alloc)
+		return 0;
+	size_t a = b->alloc ? b->alloc : 1 << 20;
+	unsigned char *p;
+
+	while (a < b->len + more)
+		a *= 2;
+	p = realloc(b->p, a);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	b->alloc = a;
+	return 0;
+}
+
+static int unzstd(const unsigned char *in, size_t len, struct obuf *out)
+{
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	ZSTD_inBuffer ib = { in, len, 0 };
+	size_t ret = 1;
+	int r = 0;
+
+	if (!ds)
+		return -ENOMEM;
+	while (ib.pos < ib.size) {
+		ZSTD_outBuffer ob;
+
+		if ((r = obuf_reserve(out, ZSTD_DStreamOutSize())) < 0)
+			break;
+		ob = (ZSTD_outBuffer){ out->p + out->len, out->alloc - out->len, 0 };
+		ret = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(ret)) {
+			r = -EBADMSG;
+			break;
+		}
+		out->len += ob.pos;
+		if (ob.pos == 0 && ib.pos == ib.size)
+			break;
+	}
+	/* flush what the decoder still holds */
+	while (r == 0 && ret != 0) {
+		ZSTD_outBuffer ob;
+		size_t before;
+
+		if ((r = obuf_reserve(out, ZSTD_DStreamOutSize())) < 0)
+			break;
+		ob = (ZSTD_outBuffer){ out->p + out->len, out->alloc - out->len, 0 };
+		before = ib.pos;
+		ret = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(ret) || (ob.pos == 0 && ib.pos == before && ret != 0)) {
+			r = -EBADMSG; /* truncated: the frame does not end */
+			break;
+		}
+		out->len += ob.pos;
+	}
+	ZSTD_freeDStream(ds);
+	return r;
+}
+
+static int unarchive(const unsigned char *in, size_t len, enum image_decomp d,
+		     struct obuf *out)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int r = 0;
+
+	if (!a)
+		return -ENOMEM;
+	if (d == DECOMP_XZ)
+		archive_read_support_filter_xz(a);
+	else
+		archive_read_support_filter_gzip(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_memory(a, in, len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK ||
+	    archive_filter_code(a, 0) != (d == DECOMP_XZ ? ARCHIVE_FILTER_XZ : ARCHIVE_FILTER_GZIP)) {
+		archive_read_free(a);
+		return -EBADMSG;
+	}
+	for (;;) {
+		la_ssize_t n;
+
+		if ((r = obuf_reserve(out, 1 << 16)) < 0)
+			break;
+		n = archive_read_data(a, out->p + out->len, out->alloc - out->len);
+		if (n < 0) {
+			r = -EBADMSG;
+			break;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+	}
+	archive_read_free(a);
+	return r;
+}
+
+int image_entry_load(const struct image_entry *e, unsigned char **data, size_t *len,
+		     bool *owned)
+{
+	static const char *const names[] = { "", "zstd", "xz", "gzip" };
+	unsigned char *raw = NULL;
+	size_t rawlen = 0;
+	struct obuf out = { 0 };
+	int r;
+
+	*owned = false;
+	if (!e->src) {
+		*data = e->data;
+		*len = e->size;
+		return 0;
+	}
+	r = read_all(e->src, &raw, &rawlen);
+	if (r < 0) {
+		image_error("%s: %s", e->src, strerror(-r));
+		return r == -ENOMEM ? r : -EIO;
+	}
+	if (e->decomp == DECOMP_NONE) {
+		*data = raw;
+		*len = rawlen;
+		*owned = true;
+		return 0;
+	}
+	r = e->decomp == DECOMP_ZSTD ? unzstd(raw, rawlen, &out)
+				     : unarchive(raw, rawlen, e->decomp, &out);
+	free(raw);
+	if (r < 0) {
+		free(out.p);
+		if (r == -EBADMSG)
+			image_error("%s: corrupt %s data", e->src, names[e->decomp]);
+		else
+			image_error("%s: %s", e->src, strerror(-r));
+		return r;
+	}
+	*data = out.p ? out.p : malloc(1);
+	if (!*data)
+		return -ENOMEM;
+	*len = out.len;
+	*owned = true;
+	return 0;
+}
+
+/* ---- progress ---- */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t last_draw;
+
+void image_progress(struct image *img, size_t done, uint64_t bytes)
+{
+	int64_t t;
+
+	if (!img->progress)
+		return;
+	t = now_ms();
+	if (done < img->n && t - last_draw < 100)
+		return;
+	last_draw = t;
+	fprintf(stderr, "\rinitrd-modset: %zu/%zu files, %.1f MiB\033[K", done, img->n,
+		(double)bytes / (1024.0 * 1024.0));
+	fflush(stderr);
+}
+
+void image_progress_end(struct image *img)
+{
+	if (!img->progress)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+}

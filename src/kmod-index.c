@@ -1,0 +1,976 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kmod index writer. On-disk format (kmod's libkmod-index.c), all integers
+ * big-endian u32:
+ *
+ *   magic 0xB007F457, version 0x00020001, root node reference
+ *   node: [prefix NUL]                      if ref & 0x80000000
+ *         [first last child_ref...]        if ref & 0x20000000 (last-first+1 refs)
+ *         [count (priority value NUL)...]  if ref & 0x40000000
+ *
+ * A reference is the node's file offset (< 2^28) with those flags. The trie is the
+ * canonical compressed one: a node's prefix runs until a key ends or keys part, so
+ * the same (key, value, priority) set gives the same bytes whatever the insertion
+ * order, except for the order of equal-priority values of one key (the last one
+ * added comes first, as in depmod).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kmod-index.h"
+
+#define NODE_PREFIX 0x80000000u
+#define NODE_VALUES 0x40000000u
+#define NODE_CHILDS 0x20000000u
+#define NODE_MASK 0x0FFFFFFFu
+
+struct value {
+	struct value *next;
+	unsigned int priority;
+	char text[];
+};
+
+struct node {
+	char *prefix;
+	struct value *values;
+	unsigned char first, last;
+	struct node **child; /* last - first + 1 slots, NULL when no children */
+};
+
+struct kindex {
+	struct node *root;
+	size_t keys;
+};
+
+static struct node *node_new(const char *prefix)
+{
+	struct node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->prefix = strdup(prefix);
+	if (!n->prefix) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static void node_free(struct node *n)
+{
+	if (!n)
+		return;
+	if (n->child)
+		for (int c = n->first; c <= n->last; c++)
+			node_free(n->child[c - n->first]);
+	free(n->child);
+	for (struct value *v = n->values, *next; v; v = next) {
+		next = v->next;
+		free(v);
+	}
+	free(n->prefix);
+	free(n);
+}
+
+struct kindex *kindex_new(void)
+{
+	struct kindex *idx = calloc(1, sizeof(*idx));
+
+	if (!idx)
+		return NULL;
+	idx->root = node_new("");
+	if (!idx->root) {
+		free(idx);
+		return NULL;
+	}
+	return idx;
+}
+
+void kindex_free(struct kindex *idx)
+{
+	if (!idx)
+		return;
+	node_free(idx->root);
+	free(idx);
+}
+
+size_t kindex_count(const struct kindex *idx)
+{
+	return idx ? idx->keys : 0;
+}
+
+static bool ascii7(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 128)
+			return false;
+	return true;
+}
+
+static struct node *child_get(const struct node *n, unsigned char c)
+{
+	if (!n->child || c < n->first || c > n->last)
+		return NULL;
+	return n->child[c - n->first];
+}
+
+/* Put @child in slot @c, widening the [first, last] range as needed. */
+static int child_set(struct node *n, unsigned char c, struct node *child)
+{
+	unsigned char first, last;
+	struct node **v;
+
+	if (n->child && c >= n->first && c <= n->last) {
+		n->child[c - n->first] = child;
+		return 0;
+	}
+	first = n->child && n->first < c ? n->first : c;
+	last = n->child && n->last > c ? n->last : c;
+	v = calloc((size_t)(last - first + 1), sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (n->child)
+		memcpy(v + (n->first - first), n->child,
+		       (size_t)(n->last - n->first + 1) * sizeof(*v));
+	v[c - first] = child;
+	free(n->child);
+	n->child = v;
+	n->first = first;
+	n->last = last;
+	return 0;
+}
+
+static int value_add(struct kindex *idx, struct node *n, const char *text,
+		     unsigned int priority)
+{
+	struct value **pos = &n->values, *v;
+	size_t len = strlen(text);
+	int dup = 0;
+
+	if (!n->values)
+		idx->keys++;
+	for (v = n->values; v; v = v->next)
+		if (strcmp(v->text, text) == 0)
+			dup = 1;
+	while (*pos && (*pos)->priority < priority)
+		pos = &(*pos)->next;
+	v = malloc(sizeof(*v) + len + 1);
+	if (!v)
+		return -ENOMEM;
+	v->priority = priority;
+	memcpy(v->text, text, len + 1);
+	v->next = *pos;
+	*pos = v;
+	return dup;
+}
+
+int kindex_add(struct kindex *idx, const char *key, const char *value,
+		   unsigned int priority)
+{
+	struct node *n;
+	size_t i = 0;
+
+	if (!idx || !key || !value || !*key || !ascii7(key) || !ascii7(value))
+		return -EINVAL;
+	n = idx->root;
+	for (;;) {
+		struct node *next;
+		unsigned char c;
+		size_t j;
+
+		/* Split @n where its prefix and the key part. */
+		for (j = 0; n->prefix[j]; j++) {
+			struct node *tail;
+			char *head;
+
+			if (n->prefix[j] == key[i + j])
+				continue;
+			tail = calloc(1, sizeof(*tail));
+			head = strndup(n->prefix, j);
+			if (!tail || !head || !(tail->prefix = strdup(n->prefix + j + 1))) {
+				free(tail);
+				free(head);
+				return -ENOMEM;
+			}
+			c = (unsigned char)n->prefix[j];
+			tail->values = n->values;
+			tail->child = n->child;
+			tail->first = n->first;
+			tail->last = n->last;
+			free(n->prefix);
+			n->prefix = head;
+			n->values = NULL;
+			n->child = NULL;
+			if (child_set(n, c, tail) < 0) {
+				/* undo: nothing was lost, @tail holds it all */
+				n->values = tail->values;
+				n->child = tail->child;
+				n->first = tail->first;
+				n->last = tail->last;
+				tail->values = NULL;
+				tail->child = NULL;
+				node_free(tail);
+				return -ENOMEM;
+			}
+			break;
+		}
+		i += j;
+		c = (unsigned char)key[i];
+		if (c == '\0')
+			return value_add(idx, n, value, priority);
+		next = child_get(n, c);
+		if (!next) {
+			int r;
+
+			next = node_new(key + i + 1);
+			if (!next)
+				return -ENOMEM;
+			r = value_add(idx, next, value, priority);
+			if (r >= 0 && child_set(n, c, next) < 0)
+				r = -ENOMEM;
+			if (r < 0) {
+				idx->keys--;
+				node_free(next);
+			}
+			return r < 0 ? r : 0;
+		}
+		n = next;
+		i++;
+	}
+}
+
+/* ---- serialization ---- */
+struct buf {
+	unsigned char *p;
+	size_t len, alloc;
+	int err;
+};
+
+static void buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (b->err)
+		return;
+	if (b->len + n > b->alloc) {
+		size_t a = b->alloc ? b->alloc : 4096;
+		unsigned char *p;
+
+		while (b->len + n > a)
+			a *= 2;
+		p = realloc(b->p, a);
+		if (!p) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->p = p;
+		b->alloc = a;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void buf_be32(struct buf *b, uint32_t v)
+{
+	unsigned char c[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	buf_add(b, c, 4);
+}
+
+static uint32_t write_node(struct buf *b, const struct node *n)
+{
+	uint32_t *refs = NULL, ref;
+	size_t count = 0;
+
+	if (n->child) {
+		count = (size_t)(n->last - n->first + 1);
+		refs = calloc(count, sizeof(*refs));
+		if (!refs) {
+			b->err = -ENOMEM;
+			return 0;
+		}
+		for (size_t i = 0; i < count; i++)
+			refs[i] = n->child[i] ? write_node(b, n->child[i]) : 0;
+	}
+	if (b->len > NODE_MASK && !b->err)
+		b->err = -EFBIG;
+	ref = (uint32_t)b->len;
+	if (n->prefix[0]) {
+		buf_add(b, n->prefix, strlen(n->prefix) + 1);
+		ref |= NODE_PREFIX;
+	}
+	if (count) {
+		unsigned char fl[2] = { n->first, n->last };
+
+		buf_add(b, fl, 2);
+		for (size_t i = 0; i < count; i++)
+			buf_be32(b, refs[i]);
+		ref |= NODE_CHILDS;
+	}
+	free(refs);
+	if (n->values) {
+		uint32_t nv = 0;
+
+		for (const struct value *v = n->values; v; v = v->next)
+			nv++;
+		buf_be32(b, nv);
+		for (const struct value *v = n->values; v; v = v->next) {
+			buf_be32(b, v->priority);
+			buf_add(b, v->text, strlen(v->text) + 1);
+		}
+		ref |= NODE_VALUES;
+	}
+	return ref;
+}
+
+int kindex_write(const struct kindex *idx, unsigned char **ret, size_t *ret_len)
+{
+	struct buf b = { 0 };
+	uint32_t root;
+
+	if (!idx || !ret || !ret_len)
+		return -EINVAL;
+	buf_be32(&b, KMOD_INDEX_MAGIC);
+	buf_be32(&b, KMOD_INDEX_VERSION);
+	buf_be32(&b, 0);
+	root = write_node(&b, idx->root);
+	if (b.err) {
+		free(b.p);
+		return b.err;
+	}
+	for (int k = 0; k < 4; k++)
+		b.p[8 + k] = (unsigned char)(root >> (24 - 8 * k));
+	*ret = b.p;
+	*ret_len = b.len;
+	return 0;
+}
+
+/* ---- trimmed index files of a module tree ---- */
+
+void kmod_files_done(struct kmod_files *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i].data);
+	free(f->v);
+	*f = (struct kmod_files){ 0 };
+}
+
+struct trim {
+	const char *moddir;
+	kmod_keep_fn keep;
+	void *data;
+	bool decompress;
+	struct kmod_files *out;
+	char *err;
+	size_t errlen;
+	/* kept modules, sorted by name: rank in modules.dep */
+	struct kept {
+		char *name;
+		unsigned int rank;
+	} *kept;
+	size_t n_kept, alloc_kept;
+};
+
+static int trim_err(struct trim *t, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int trim_err(struct trim *t, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->err && t->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(t->err, t->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+/* The whole file, NUL-terminated; -ENOENT when absent. */
+static int slurp(const char *dir, const char *name, char **ret, size_t *ret_len)
+{
+	char *path = NULL, *buf = NULL;
+	size_t len = 0, alloc = 0;
+	int fd, r = 0;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= alloc) {
+			char *p;
+
+			alloc = alloc ? alloc * 2 : 65536;
+			p = realloc(buf, alloc);
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, alloc - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static int emit(struct trim *t, const char *name, unsigned char *data, size_t len)
+{
+	struct kmod_file *v = realloc(t->out->v, (t->out->n + 1) * sizeof(*v));
+
+	if (!v) {
+		free(data);
+		return -ENOMEM;
+	}
+	t->out->v = v;
+	v[t->out->n++] = (struct kmod_file){ name, data, len };
+	return 0;
+}
+
+static int emit_buf(struct trim *t, const char *name, struct buf *b)
+{
+	if (b->err) {
+		free(b->p);
+		return b->err;
+	}
+	if (!b->p) {
+		b->p = malloc(1);
+		if (!b->p)
+			return -ENOMEM;
+	}
+	return emit(t, name, b->p, b->len);
+}
+
+static int emit_index(struct trim *t, const char *name, struct kindex *idx)
+{
+	unsigned char *data;
+	size_t len;
+	int r = kindex_write(idx, &data, &len);
+
+	kindex_free(idx);
+	if (r < 0)
+		return trim_err(t, r, "%s: %s", name, strerror(-r));
+	return emit(t, name, data, len);
+}
+
+/* kmod's modname_normalize of a path's basename: '-' -> '_', stop at '.'. */
+static char *path_modname(const char *path, size_t len)
+{
+	const char *base = path;
+	char *name;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '/')
+			base = path + i + 1;
+	len -= (size_t)(base - path);
+	name = malloc(len + 1);
+	if (!name)
+		return NULL;
+	for (; n < len && base[n] != '.'; n++)
+		name[n] = base[n] == '-' ? '_' : base[n];
+	name[n] = '\0';
+	return name;
+}
+
+/* kmod's alias_normalize: '-' -> '_' outside [...]. -EINVAL on an unmatched bracket. */
+static int alias_normalize(const char *alias, char **ret)
+{
+	size_t len = strlen(alias), i;
+	char *buf = malloc(len + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < len; i++) {
+		char c = alias[i];
+
+		if (c == '-') {
+			buf[i] = '_';
+		} else if (c == ']') {
+			free(buf);
+			return -EINVAL;
+		} else if (c == '[') {
+			while (alias[i] != ']' && alias[i] != '\0') {
+				buf[i] = alias[i];
+				i++;
+			}
+			if (alias[i] != ']') {
+				free(buf);
+				return -EINVAL;
+			}
+			buf[i] = alias[i];
+		} else {
+			buf[i] = c;
+		}
+	}
+	buf[i] = '\0';
+	*ret = buf;
+	return 0;
+}
+
+static int cmp_kept(const void *a, const void *b)
+{
+	return strcmp(((const struct kept *)a)->name, ((const struct kept *)b)->name);
+}
+
+static const struct kept *kept_find(const struct trim *t, const char *name)
+{
+	struct kept k = { .name = (char *)name };
+
+	if (!t->n_kept)
+		return NULL;
+	return bsearch(&k, t->kept, t->n_kept, sizeof(k), cmp_kept);
+}
+
+/* A path of modules.dep: relative, no "..". */
+static bool safe_path(const char *p, size_t len)
+{
+	if (len == 0 || p[0] == '/')
+		return false;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+
+		while (j < len && p[j] != '/')
+			j++;
+		if (j - i == 2 && p[i] == '.' && p[i + 1] == '.')
+			return false;
+		i = j + 1;
+	}
+	return true;
+}
+
+/* Length of @p (of @len bytes) without a compression suffix after ".ko". */
+static size_t strip_comp(const char *p, size_t len)
+{
+	static const char *const sfx[] = { ".ko.xz", ".ko.zst", ".ko.gz" };
+
+	for (size_t k = 0; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
+		size_t n = strlen(sfx[k]);
+
+		if (len >= n && memcmp(p + len - n, sfx[k], n) == 0)
+			return len - n + 3;
+	}
+	return len;
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* modules.dep and modules.dep.bin; fills t->kept. */
+static int trim_dep(struct trim *t)
+{
+	struct kindex *idx = NULL;
+	struct buf text = { 0 }, line = { 0 };
+	char *buf, *p, *end, *nl;
+	size_t len;
+	unsigned int lineno = 0, rank = 0;
+	int r;
+
+	r = slurp(t->moddir, "modules.dep", &buf, &len);
+	if (r < 0)
+		return trim_err(t, r, "%s/modules.dep: %s", t->moddir, strerror(-r));
+	idx = kindex_new();
+	if (!idx) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (p = buf, end = buf + len; p < end && r >= 0; p = nl + 1) {
+		char *colon, *name = NULL;
+		bool keep;
+
+		nl = strchr(p, '\n');
+		if (!nl) /* a last line without newline */
+			nl = end, *end = '\n';
+		lineno++;
+		if (nl == p)
+			continue;
+		colon = memchr(p, ':', (size_t)(nl - p));
+		if (!colon) {
+			r = trim_err(t, -EBADMSG, "%s/modules.dep:%u: no ':'", t->moddir, lineno);
+			break;
+		}
+		name = path_modname(p, (size_t)(colon - p));
+		if (!name) {
+			r = -ENOMEM;
+			break;
+		}
+		keep = !t->keep || t->keep(t->data, name);
+		/* every path of the line must stay inside the tree */
+		for (char *q = p; q < nl;) {
+			char *e = q;
+
+			while (e < nl && !blank(*e) && e != colon)
+				e++;
+			if (e > q && !safe_path(q, (size_t)(e - q))) {
+				r = trim_err(t, -EXDEV,
+					     "%s/modules.dep:%u: module path outside the tree: %.*s",
+					     t->moddir, lineno, (int)(e - q), q);
+				break;
+			}
+			q = e + 1;
+		}
+		if (r < 0 || !keep) {
+			free(name);
+			continue;
+		}
+		/* the line, suffixes rewritten when decompressing */
+		line.len = 0;
+		for (char *q = p; q < nl;) {
+			char *e = q;
+
+			while (e < nl && !blank(*e) && *e != ':')
+				e++;
+			buf_add(&line, q, t->decompress ? strip_comp(q, (size_t)(e - q))
+							 : (size_t)(e - q));
+			if (e < nl)
+				buf_add(&line, e, 1);
+			q = e + 1;
+		}
+		buf_add(&text, line.p ? line.p : (unsigned char *)"", line.len);
+		buf_add(&text, "\n", 1);
+		buf_add(&line, "", 1);
+		if (line.err) {
+			r = line.err;
+			free(name);
+			break;
+		}
+		if (t->n_kept == t->alloc_kept) {
+			size_t a = t->alloc_kept ? t->alloc_kept * 2 : 256;
+			struct kept *k = realloc(t->kept, a * sizeof(*k));
+
+			if (!k) {
+				free(name);
+				r = -ENOMEM;
+				break;
+			}
+			t->kept = k;
+			t->alloc_kept = a;
+		}
+		r = kindex_add(idx, name, (const char *)line.p, rank);
+		if (r == -EINVAL)
+			r = trim_err(t, r, "%s/modules.dep:%u: not 7-bit ASCII", t->moddir,
+				     lineno);
+		if (r < 0) {
+			free(name);
+			break;
+		}
+		t->kept[t->n_kept++] = (struct kept){ name, rank++ };
+	}
+	free(line.p);
+	free(buf);
+	if (r < 0) {
+		free(text.p);
+		kindex_free(idx);
+		return r;
+	}
+	if (t->n_kept > 1)
+		qsort(t->kept, t->n_kept, sizeof(*t->kept), cmp_kept);
+	r = emit_buf(t, "modules.dep", &text);
+	if (r < 0) {
+		kindex_free(idx);
+		return r;
+	}
+	return emit_index(t, "modules.dep.bin", idx);
+}
+
+/*
+ * A text file of lines naming a module in word @field (0-based); comment lines
+ * ('#') kept (when @comments_need_entry, only if an entry is kept). @bin_name:
+ * also write an index whose key is word 1 (normalized as an alias when
+ * @normalize) and whose value is the module name.
+ */
+static int trim_text(struct trim *t, const char *name, unsigned int field,
+		     bool comments_need_entry, const char *bin_name, bool normalize)
+{
+	struct kindex *idx = NULL;
+	struct buf text = { 0 }, comments = { 0 };
+	char *buf, *p, *end, *nl;
+	size_t len;
+	bool any = false;
+	int r;
+
+	r = slurp(t->moddir, name, &buf, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return trim_err(t, r, "%s/%s: %s", t->moddir, name, strerror(-r));
+	if (bin_name && !(idx = kindex_new())) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (p = buf, end = buf + len; p < end && r >= 0; p = nl + 1) {
+		char *w[3] = { 0 }, *we[3] = { 0 }, *q;
+		const struct kept *k;
+		unsigned int nw = 0;
+		char save;
+
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = end, *end = '\n';
+		if (*p == '#') {
+			buf_add(comments_need_entry && !any ? &comments : &text, p,
+				(size_t)(nl - p + 1));
+			continue;
+		}
+		for (q = p; q < nl && nw < 3;) {
+			while (q < nl && blank(*q))
+				q++;
+			if (q == nl)
+				break;
+			w[nw] = q;
+			while (q < nl && !blank(*q))
+				q++;
+			we[nw++] = q;
+		}
+		if (nw <= field)
+			continue; /* blank or malformed: not a module's line */
+		save = *we[field];
+		*we[field] = '\0';
+		k = kept_find(t, w[field]);
+		*we[field] = save;
+		if (!k)
+			continue;
+		if (comments_need_entry && !any) {
+			buf_add(&text, comments.p, comments.len);
+			any = true;
+		}
+		buf_add(&text, p, (size_t)(nl - p + 1));
+		if (idx && nw >= 3) {
+			char *key = NULL;
+
+			*we[1] = '\0';
+			if (normalize)
+				r = alias_normalize(w[1], &key);
+			else
+				r = (key = strdup(w[1])) ? 0 : -ENOMEM;
+			if (r == -EINVAL) { /* depmod: "Unmatched bracket", left out */
+				r = 0;
+				continue;
+			}
+			if (r == 0)
+				r = kindex_add(idx, key, k->name, k->rank);
+			if (r == -EINVAL)
+				r = trim_err(t, r, "%s/%s: not 7-bit ASCII: %s", t->moddir, name,
+					     key);
+			free(key);
+			if (r > 0)
+				r = 0;
+		}
+	}
+	free(buf);
+	free(comments.p);
+	if (r < 0) {
+		free(text.p);
+		kindex_free(idx);
+		return r;
+	}
+	r = emit_buf(t, name, &text);
+	if (r < 0) {
+		kindex_free(idx);
+		return r;
+	}
+	return idx ? emit_index(t, bin_name, idx) : 0;
+}
+
+/* modules.order: uncompressed paths, kept when their module is. */
+static int trim_order(struct trim *t)
+{
+	struct buf text = { 0 };
+	char *buf, *p, *end, *nl;
+	size_t len;
+	int r;
+
+	r = slurp(t->moddir, "modules.order", &buf, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return trim_err(t, r, "%s/modules.order: %s", t->moddir, strerror(-r));
+	for (p = buf, end = buf + len; p < end; p = nl + 1) {
+		char *name;
+
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = end, *end = '\n';
+		name = path_modname(p, (size_t)(nl - p));
+		if (!name) {
+			free(buf);
+			free(text.p);
+			return -ENOMEM;
+		}
+		if (nl > p && kept_find(t, name))
+			buf_add(&text, p, (size_t)(nl - p + 1));
+		free(name);
+	}
+	free(buf);
+	return emit_buf(t, "modules.order", &text);
+}
+
+/* modules.builtin, whole, and modules.builtin.bin. */
+static int trim_builtin(struct trim *t)
+{
+	struct kindex *idx;
+	char *buf, *p, *end;
+	size_t len;
+	int r;
+
+	r = slurp(t->moddir, "modules.builtin", &buf, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return trim_err(t, r, "%s/modules.builtin: %s", t->moddir, strerror(-r));
+	idx = kindex_new();
+	if (!idx) {
+		free(buf);
+		return -ENOMEM;
+	}
+	r = emit(t, "modules.builtin", (unsigned char *)buf, len);
+	if (r < 0) {
+		kindex_free(idx);
+		return r;
+	}
+	for (p = buf, end = buf + len; p < end && r >= 0;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *name;
+
+		if (!nl)
+			nl = end;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) {
+			name = path_modname(p, (size_t)(nl - p));
+			if (!name)
+				r = -ENOMEM;
+			else if (*name)
+				r = kindex_add(idx, name, "", 0);
+			if (r == -EINVAL)
+				r = trim_err(t, r, "%s/modules.builtin: not 7-bit ASCII", t->moddir);
+			free(name);
+		}
+		p = nl + 1;
+	}
+	if (r < 0) {
+		kindex_free(idx);
+		return r;
+	}
+	return emit_index(t, "modules.builtin.bin", idx);
+}
+
+/* modules.builtin.modinfo, whole, and modules.builtin.alias.bin from its aliases. */
+static int trim_builtin_modinfo(struct trim *t)
+{
+	struct kindex *idx;
+	char *buf, *p, *end;
+	size_t len;
+	int r;
+
+	r = slurp(t->moddir, "modules.builtin.modinfo", &buf, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return trim_err(t, r, "%s/modules.builtin.modinfo: %s", t->moddir,
+				strerror(-r));
+	idx = kindex_new();
+	if (!idx) {
+		free(buf);
+		return -ENOMEM;
+	}
+	r = emit(t, "modules.builtin.modinfo", (unsigned char *)buf, len);
+	if (r < 0) {
+		kindex_free(idx);
+		return r;
+	}
+	/* records "modname.key=value", NUL-separated */
+	for (p = buf, end = buf + len; p < end && r >= 0; p += strlen(p) + 1) {
+		char *dot = strchr(p, '.'), *eq, *name, *alias = NULL;
+
+		if (!dot || dot == p)
+			continue;
+		eq = strchr(dot, '=');
+		if (!eq || (size_t)(eq - dot - 1) != 5 || strncmp(dot + 1, "alias", 5) != 0 ||
+		    !eq[1])
+			continue;
+		if (alias_normalize(eq + 1, &alias) < 0)
+			continue;
+		name = strndup(p, (size_t)(dot - p));
+		if (!name) {
+			free(alias);
+			r = -ENOMEM;
+			break;
+		}
+		r = kindex_add(idx, alias, name, 0);
+		if (r == -EINVAL)
+			r = trim_err(t, r, "%s/modules.builtin.modinfo: not 7-bit ASCII: %s",
+				     t->moddir, alias);
+		free(alias);
+		free(name);
+	}
+	if (r < 0) {
+		kindex_free(idx);
+		return r;
+	}
+	return emit_index(t, "modules.builtin.alias.bin", idx);
+}
+
+int kmod_trim_indexes(const char *moddir, kmod_keep_fn keep, void *data, bool decompress,
+		      struct kmod_files *out, char *err, size_t errlen)
+{
+	struct trim t = { .moddir = moddir, .keep = keep, .data = data,
+			  .decompress = decompress, .out = out, .err = err, .errlen = errlen };
+	int r;
+
+	*out = (struct kmod_files){ 0 };
+	if (err && errlen)
+		err[0] = '\0';
+	r = trim_dep(&t);
+	if (r == 0)
+		r = trim_text(&t, "modules.alias", 2, false, "modules.alias.bin", true);
+	if (r == 0)
+		r = trim_text(&t, "modules.symbols", 2, false, "modules.symbols.bin",
+			       false);
+	if (r == 0)
+		r = trim_text(&t, "modules.softdep", 1, false, NULL, false);
+	if (r == 0)
+		r = trim_text(&t, "modules.weakdep", 1, false, NULL, false);
+	if (r == 0)
+		r = trim_text(&t, "modules.devname", 0, true, NULL, false);
+	if (r == 0)
+		r = trim_order(&t);
+	if (r == 0)
+		r = trim_builtin(&t);
+	if (r == 0)
+		r = trim_builtin_modinfo(&t);
+	for (size_t i = 0; i < t.n_kept; i++)
+		free(t.kept[i].name);
+	free(t.kept);
+	if (r < 0) {
+		if (err && errlen && !err[0])
+			snprintf(err, errlen, "%s: %s", moddir, strerror(-r));
+		kmod_files_done(out);
+	}
+	return r;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A writer of kmod's index files (modules.dep.bin, modules.alias.bin, ...): the
+ * big-endian Patricia trie libkmod reads (libkmod-index.c), laid out exactly as
+ * depmod writes it: children before their parent (post-order), children of a node
+ * in character order, a key's values sorted by priority (a value inserted later
+ * goes before the earlier ones of the same priority).
+ */
+#ifndef INITRD_MODSET_KMOD_INDEX_H
+#define INITRD_MODSET_KMOD_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define KMOD_INDEX_MAGIC 0xB007F457u
+#define KMOD_INDEX_VERSION 0x00020001u
+
+struct kindex;
+
+struct kindex *kindex_new(void);
+void kindex_free(struct kindex *idx);
+
+/*
+ * Add @value under @key with @priority. Keys and values are 7-bit ASCII (as depmod
+ * requires); a key must not be empty. A duplicate (key, value) is added again, as
+ * depmod does. Returns 0, 1 when the pair was already there, -EINVAL, -ENOMEM.
+ */
+int kindex_add(struct kindex *idx, const char *key, const char *value,
+		   unsigned int priority);
+
+/* Number of keys. */
+size_t kindex_count(const struct kindex *idx);
+
+/*
+ * Serialize: *ret gets a malloc'ed buffer of *ret_len bytes.
+ * Returns 0, -ENOMEM, -EFBIG (a node offset above 2^28).
+ */
+int kindex_write(const struct kindex *idx, unsigned char **ret, size_t *ret_len);
+
+/* ---- trimmed index files of a module tree ---- */
+
+/* One generated file: @name relative to the module directory. */
+struct kmod_file {
+	const char *name;
+	unsigned char *data;
+	size_t len;
+};
+
+struct kmod_files {
+	struct kmod_file *v;
+	size_t n;
+};
+
+void kmod_files_done(struct kmod_files *f);
+
+/* Whether module @modname (normalized) is kept. */
+typedef bool (*kmod_keep_fn)(void *data, const char *modname);
+
+/*
+ * Read the text files depmod and the kernel's modules_install leave in @moddir
+ * (modules.dep, modules.alias, modules.symbols, modules.softdep, modules.weakdep,
+ * modules.devname, modules.order, modules.builtin, modules.builtin.modinfo) and
+ * write them, and the .bin indexes libkmod reads (modules.dep.bin, modules.alias.bin,
+ * modules.symbols.bin, modules.builtin.bin, modules.builtin.alias.bin), restricted to
+ * the modules @keep accepts (NULL: all). Builtin files are kept whole. Lines keep
+ * their order; a module's value priority is its rank among the kept modules.dep
+ * lines, as depmod gives it (its modules.order position). With @decompress, module
+ * paths ending in .ko.xz, .ko.zst or .ko.gz end in .ko.
+ * Files absent from @moddir are left out, except modules.dep (-ENOENT).
+ * Returns 0, or -errno with @err (if given) describing the problem: -EXDEV for a
+ * module path that is absolute or has a ".." component, -EINVAL for a byte above
+ * 127 in a key or value, -ENOENT, -ENOMEM, -EFBIG.
+ */
+int kmod_trim_indexes(const char *moddir, kmod_keep_fn keep, void *data, bool decompress,
+		      struct kmod_files *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/firmware.c: modset_firmware_resolve() on a copy of the fw fixture with
+ * firmware directories made here: search order (updates/KVER first, lib before
+ * usr/lib), suffixes (.zst before .xz), globs, symlinks (kept, target added,
+ * rewritten relative when absolute), missing names, escapes and dangling links.
+ */
+#include "check-common.h"
+
+static char *tmp, *md;
+
+static void setup(void)
+{
+	tmp = copy_fixture("fw", &md);
+}
+
+static void teardown(void)
+{
+	rm_rf(tmp);
+	free(tmp);
+	free(md);
+	tmp = md = NULL;
+}
+
+static void put(const char *rel, const char *text)
+{
+	free(write_text(tmp, rel, text));
+}
+
+static void link_at(const char *rel, const char *target)
+{
+	char *p = xasprintf("%s/%s", tmp, rel);
+
+	ck_assert_int_eq(symlink(target, p), 0);
+	free(p);
+}
+
+/* "relpath[->link]:from,from" words for the files, "name/from" for missing */
+static char *fw_dump(const char *roots, const char *const *dirs, int *err)
+{
+	struct modset_ctx *ctx = modset_new(md, NULL);
+	struct modset_set *set;
+	struct modset_firmware *fw = NULL;
+	struct sbuf b = { 0 };
+
+	ctx_quiet(ctx);
+	set = resolve_ok(ctx, roots, MODSET_RESOLVE_MODINFO);
+	*err = modset_firmware_resolve(set, dirs, &fw);
+	for (size_t i = 0; i < modset_firmware_count(fw); i++) {
+		const char *rel, *link, *path;
+		const char *const *from;
+		struct sbuf w = { 0 };
+
+		ck_assert_int_eq(modset_firmware_get(fw, i, NULL, &rel, &path, &link, &from), 0);
+		ck_assert_ptr_nonnull(path);
+		ck_assert(path[0] == '/');
+		sbuf_add(&w, rel);
+		if (link)
+			sbuf_addf(&w, "->%s", link);
+		for (size_t k = 0; from[k]; k++)
+			sbuf_addf(&w, "%c%s", k ? ',' : ':', from[k]);
+		sbuf_word(&b, w.s);
+		free(w.s);
+	}
+	ck_assert_int_eq(modset_firmware_get(fw, modset_firmware_count(fw), NULL, NULL, NULL,
+					     NULL, NULL),
+			 -ERANGE);
+	for (size_t i = 0; i < modset_firmware_missing_count(fw); i++) {
+		const char *name, *from;
+		char *w;
+
+		ck_assert_int_eq(modset_firmware_missing(fw, i, &name, &from), 0);
+		w = xasprintf("missing:%s/%s", name, from);
+		sbuf_word(&b, w);
+		free(w);
+	}
+	modset_firmware_unref(fw);
+	modset_set_unref(set);
+	modset_unref(ctx);
+	return sbuf_take(&b);
+}
+
+START_TEST(search_order_and_suffixes)
+{
+	int err;
+
+	put("usr/lib/firmware/plain.bin", "usr");
+	put("lib/firmware/plain.bin", "lib");
+	put("lib/firmware/vendor/a.bin.xz", "xz");
+	put("lib/firmware/vendor/a.bin.zst", "zst");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "plain.bin:fwplain vendor/a.bin.zst:fwplain missing:missing.bin/fwplain");
+	ck_assert_int_eq(err, 0);
+	put("usr/lib/firmware/updates/plain.bin", "upd");
+	put("lib/firmware/6.1.0-fw/plain.bin", "kver");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "updates/plain.bin:fwplain vendor/a.bin.zst:fwplain "
+			      "missing:missing.bin/fwplain");
+	put("lib/firmware/updates/6.1.0-fw/plain.bin", "updk");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "updates/6.1.0-fw/plain.bin:fwplain vendor/a.bin.zst:fwplain "
+			      "missing:missing.bin/fwplain");
+}
+END_TEST
+
+START_TEST(globs_builtins_links)
+{
+	int err;
+
+	put("lib/firmware/gpu/fam_1.bin", "1");
+	put("lib/firmware/gpu/fam_2.bin.zst", "2");
+	put("lib/firmware/gpu/other.bin", "x");
+	put("lib/firmware/common/t.bin", "t");
+	link_at("lib/firmware/link.bin", "common/t.bin");
+	/* a directory symlink on the way: its files are found under its name */
+	link_at("lib/firmware/vendor", "common");
+	link_at("lib/firmware/common/rel-link.bin", "t.bin");
+	put("usr/lib/firmware/bi/blob.bin", "b");
+	ck_assert_str_eq_free(fw_dump("fwglob fwlink fwbuiltin", NULL, &err),
+			      "bi/blob.bin:fwbuiltin common/t.bin:fwlink gpu/fam_1.bin:fwglob "
+			      "gpu/fam_2.bin.zst:fwglob link.bin->common/t.bin:fwlink "
+			      "vendor/rel-link.bin->t.bin:fwlink vendor/t.bin:fwlink");
+	ck_assert_int_eq(err, 0);
+}
+END_TEST
+
+START_TEST(absolute_link_rewritten)
+{
+	int err;
+
+	put("lib/firmware/common/t.bin", "t");
+	link_at("lib/firmware/link.bin", "/lib/firmware/common/t.bin");
+	ck_assert_str_eq_free(fw_dump("fwlink", NULL, &err),
+			      "common/t.bin:fwlink link.bin->common/t.bin:fwlink "
+			      "missing:vendor/rel-link.bin/fwlink");
+	ck_assert_int_eq(err, 0);
+}
+END_TEST
+
+START_TEST(escapes_and_dangling)
+{
+	int err;
+
+	put("secret.bin", "s");
+	put("lib/firmware/other.bin", "o");
+	link_at("lib/firmware/escape.bin", "../../secret.bin");
+	free(fw_dump("fwbad", NULL, &err));
+	ck_assert_int_eq(err, -EXDEV);
+	link_at("lib/firmware/dangle.bin", "nothere.bin");
+	free(fw_dump("fwdangle", NULL, &err));
+	ck_assert_int_eq(err, -ENOENT);
+}
+END_TEST
+
+START_TEST(given_dirs_and_no_dirs)
+{
+	char *d1 = xasprintf("%s/fw1", tmp), *d2 = xasprintf("%s/fw2", tmp);
+	const char *dirs[] = { d1, "/nonexistent/dir", d2, NULL };
+	struct modset_ctx *ctx = modset_new(md, NULL);
+	struct modset_set *set;
+	struct modset_firmware *fw;
+	int err;
+
+	put("fw1/plain.bin", "1");
+	put("fw2/plain.bin", "2");
+	put("fw2/vendor/a.bin", "a");
+	ck_assert_str_eq_free(fw_dump("fwplain", dirs, &err),
+			      "plain.bin:fwplain vendor/a.bin:fwplain missing:missing.bin/fwplain");
+	/* nothing under the sysroot: no directory searched */
+	ctx_quiet(ctx);
+	set = resolve_ok(ctx, "fwplain", MODSET_RESOLVE_MODINFO);
+	ck_assert_int_eq(modset_firmware_resolve(set, NULL, &fw), 0);
+	ck_assert_uint_eq(modset_firmware_dir_count(fw), 0);
+	ck_assert_uint_eq(modset_firmware_missing_count(fw), 3);
+	modset_firmware_unref(fw);
+	modset_set_unref(set);
+	modset_unref(ctx);
+	free(d1);
+	free(d2);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("firmware");
+	TCase *tc = tcase_new(s, "resolve");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, search_order_and_suffixes);
+	tcase_add_test(tc, globs_builtins_links);
+	tcase_add_test(tc, absolute_link_rewritten);
+	tcase_add_test(tc, escapes_and_dangling);
+	tcase_add_test(tc, given_dirs_and_no_dirs);
+	return run_suite(s);
+}

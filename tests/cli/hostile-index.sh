@@ -1,0 +1,64 @@
+#!/bin/sh
+# kmod indexes with damage the err-depbin-*.sh tests do not show: a loop of two
+# nodes met by a wildcard search (modules.alias.bin), a child range whose first
+# character is after its last, a prefix or a value running into the end of the
+# file, a child pointing into the middle of another node, an index with no root
+# (empty: everything "not found"), and the small indexes checked at start-up
+# (modules.builtin.bin, modules.builtin.alias.bin) or before any alias search
+# (modules.symbols.bin). Errors: one line naming the file, exit 2, no output;
+# damage that still parses as a trie only finds nothing (a warning, exit 0).
+. "$SRCDIR/tests/cli/lib.sh"
+M=$(copytree bad)
+mkdir -p "$T/out"
+for f in "$M"/*.bin; do cp "$f" "$T/${f##*/}.good"; done
+restore() { for f in "$M"/*.bin; do cp "$T/${f##*/}.good" "$f"; done; }
+hdr() { be32 $((0xB007F457)); be32 $((0x00020001)); be32 "$1"; }
+run() { ms -r "$M" --no-cache -o "$T/out/modules.list" "$@"; }
+alias=pci:v00001234d00005678sv00000001sd00000002bc03sc00i00
+
+echo "== modules.alias.bin: two nodes, each the other's child, and an alias root"
+{ hdr $((0x2000000C)); printf 'aa'; be32 $((0x20000012)); printf 'aa'; be32 $((0x2000000C)); } \
+	> "$M/modules.alias.bin"
+run "$alias"
+echo "== the same index, a module name root: not searched, fine"
+ms -r "$M" --no-cache -f order top
+restore
+
+echo "== modules.dep.bin: child range z..a"
+{ hdr $((0x2000000C)); printf 'za'; be32 0; } > "$M/modules.dep.bin"
+run top
+echo "== modules.dep.bin: a prefix running into the end of the file"
+{ hdr $((0x8000000C)); printf 'top'; } > "$M/modules.dep.bin"
+run top
+echo "== modules.dep.bin: a value running into the end of the file"
+{ hdr $((0xC000000C)); printf 'top\000'; be32 1; be32 0; printf 'kernel/drivers/bad/top.ko.xz:'; } \
+	> "$M/modules.dep.bin"
+run top
+echo "== modules.dep.bin: a child pointing into the middle of a string"
+{ hdr $((0x2000000C)); printf 'tt'; be32 $((0xC0000013)); printf 'op\000'; be32 1; be32 0
+  printf 'kernel/drivers/bad/top.ko.xz:\000'; } > "$M/modules.dep.bin"
+ms -r "$M" --no-cache -f order top
+echo "== modules.dep.bin: no root (offset 0): every module unknown"
+hdr 0 > "$M/modules.dep.bin"
+ms -r "$M" --no-cache -f order top
+restore
+
+echo "== modules.builtin.bin: bad magic (checked at start-up, any root)"
+printf 'XXXX' | dd of="$M/modules.builtin.bin" bs=1 conv=notrunc 2>/dev/null
+run top
+restore
+echo "== modules.builtin.alias.bin: a loop (checked at start-up)"
+{ hdr $((0x2000000C)); printf 'aa'; be32 $((0x2000000C)); } > "$M/modules.builtin.alias.bin"
+run top
+restore
+echo "== modules.symbols.bin: truncated header"
+head -c 8 "$T/modules.symbols.bin.good" > "$M/modules.symbols.bin"
+run top
+restore
+echo "== modules.symbols.bin: child past the end, and an alias root"
+{ hdr $((0x2000000C)); printf 'aa'; be32 $((0x20FFFFFF)); } > "$M/modules.symbols.bin"
+run "$alias"
+lsa "$T/out"
+restore
+echo "== all indexes good again"
+ms -r "$M" --no-cache -f order top

@@ -1,0 +1,95 @@
+# Helpers for the generator tests tests/cli/hook-*.sh (sourced after
+# tests/cli/lib.sh). Those that build real images with dracut or mkinitramfs
+# judge themselves: each check prints "ok: ..." or "FAIL: ...", and the test
+# exits 1 after the first run of checks that had a failure.
+set -u
+# the hooks read these from the environment: never the user's
+unset INITRD_MODSET_ROOTS INITRD_MODSET_ARGS
+
+hk_failed=0
+
+# ok CONDITION-TEXT: a passed check; no TEXT: a failed one
+ok() { echo "ok: $*"; }
+fail() {
+	echo "FAIL: $*"
+	hk_failed=1
+}
+
+# done_checks: exit 1 when a check failed
+done_checks() {
+	[ "$hk_failed" = 0 ] || {
+		echo "some checks failed"
+		exit 1
+	}
+}
+
+# skip_without PROGRAM: a passing skip, only when the generator is not installed
+skip_without() {
+	if ! command -v "$1" > /dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ] && [ ! -x "/sbin/$1" ]; then
+		echo "SKIP: $1 is not installed (tools/install-deps.sh installs it with apt-get)"
+		exit 0
+	fi
+}
+
+# demo_tree: build the example tree (examples/demo.spec) into $T/demo; print
+# its module directory
+demo_tree() {
+	sh "$SRCDIR/tests/mkfixture.sh" "$SRCDIR/examples/demo.spec" "$T/demo" > /dev/null ||
+		return 1
+	echo "$T/demo/lib/modules/6.12.0-demo"
+}
+
+# modfiles: the module files among the paths on stdin, relative to
+# lib/modules/KVER, without compression suffix (mkinitramfs decompresses),
+# sorted
+modfiles() {
+	grep -E '\.ko(\.[a-z]+)?$' | sed -e 's|^.*lib/modules/[^/]*/||' -e 's/\.ko\..*$/.ko/' |
+		LC_ALL=C sort -u
+}
+
+# has LIST MODULE-FILE-BASENAME: is the module file (e.g. pmt_telemetry.ko) in LIST
+has() {
+	grep -q "/$2\$" "$1" || grep -qx "$2" "$1"
+}
+
+# expect_closure LIST OTHER DESCRIPTION ROOT...: LIST (a modfiles output) must
+# be exactly the closure initrd-modset computes for ROOT... on $D, plus what
+# OTHER (the same image built without the hook; /dev/null: nothing) has: the
+# hook adds the closure, nothing less and nothing more
+expect_closure() {
+	list=$1 other=$2 what=$3
+	shift 3
+	"$MODSET" -q --root "$D" "$@" | modfiles | LC_ALL=C sort -u - "$other" > "$list.want"
+	if cmp -s "$list.want" "$list"; then
+		ok "$what: the modules are exactly the closure of $* ($(wc -l < "$list" | tr -d ' '))"
+	else
+		fail "$what: the modules differ from the closure of $* (< closure, > image):"
+		diff "$list.want" "$list"
+	fi
+}
+
+# check_images HOOKED PLAIN ROOT...: when initrd-modset has --check, the image
+# built with the hook passes it (with --require-weak when there is one: weak
+# dependencies count too) and the one built without fails it (exit status 3)
+check_images() {
+	hooked=$1 plain=$2
+	shift 2
+	help=$("$MODSET" --help 2>&1)
+	case $help in *--check*) ;; *) return 0 ;; esac
+	req=""
+	case $help in *--require-weak*) req=--require-weak ;; esac
+	if "$MODSET" --root "$D" --check "$hooked" $req "$@" > "$hooked.check" 2>&1; then
+		ok "initrd-modset --check $req accepts the image built with the hook"
+	else
+		fail "initrd-modset --check $req rejects the image built with the hook:"
+		cat "$hooked.check"
+	fi
+	"$MODSET" --root "$D" --check "$plain" $req "$@" > "$plain.check" 2>&1
+	rc=$?
+	if [ $rc = 3 ]; then
+		ok "initrd-modset --check $req rejects the image built without (exit status 3)"
+	else
+		fail "initrd-modset --check $req on the image built without: exit status $rc, not 3"
+		cat "$plain.check"
+	fi
+}
