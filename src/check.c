@@ -432,6 +432,7 @@ static int parse_archive(struct check_image *img, struct rd *r, size_t *entries)
 		unsigned long f[13], mode, size, namesize;
 		char *name, *link = NULL, *shown;
 		enum ent_type type;
+		bool dot;
 		int x;
 
 		x = rd_read(r, hdr, CPIO_HDR);
@@ -483,14 +484,19 @@ static int parse_archive(struct check_image *img, struct rd *r, size_t *entries)
 			return x < 0 ? x : 0;
 		}
 		shown = printable(name);
+		if (!shown) {
+			free(name);
+			return -ENOMEM;
+		}
 		x = path_clean(name, true);
 		if (x < 0) {
-			rd_err(r, at, "cpio entry \"%s\": %s", shown ? shown : "",
+			rd_err(r, at, "cpio entry \"%s\": %s", shown,
 			       x == -EINVAL ? "absolute path" : "\"..\" in the path");
 			free(shown);
 			free(name);
 			return -EBADMSG;
 		}
+		dot = x == 1; /* "." or "./": the top directory itself */
 		switch (mode & S_IFMT) {
 		case S_IFREG: type = ENT_FILE; break;
 		case S_IFDIR: type = ENT_DIR; break;
@@ -520,11 +526,8 @@ static int parse_archive(struct check_image *img, struct rd *r, size_t *entries)
 			free(link);
 			return x > 0 ? -EBADMSG : x;
 		}
-		if (link && strlen(link) != size) {
-			link[strlen(link)] = '\0'; /* a NUL inside: what readlink would see */
-		}
 		(*entries)++;
-		if (x == 0 && path_clean(name, true) == 1) { /* "." */
+		if (dot) {
 			free(name);
 			free(link);
 			continue;
@@ -1398,7 +1401,7 @@ static int missing_module(struct checker *c, const struct modset_module *m)
 
 static int present_module(struct checker *c, const struct modset_module *m)
 {
-	size_t n = modset_module_get_firmware_count(m);
+	size_t n = c->o->no_firmware ? 0 : modset_module_get_firmware_count(m);
 	const char *name = modset_module_get_name(m);
 	int r = 0;
 
@@ -1711,14 +1714,15 @@ int check_image_run(struct modset_ctx *ctx, const struct check_image *img, const
 	for (size_t i = 0; o->roots && i < o->roots->n && r == 0; i++)
 		r = roots_add(&roots, o->roots->v[i]);
 	if (r == 0)
-		r = hostonly_resolve(ctx, &roots, o->host, o->flags | MODSET_RESOLVE_MODINFO,
+		r = hostonly_resolve(ctx, &roots, o->host,
+				     o->flags | (o->no_firmware ? 0 : MODSET_RESOLVE_MODINFO),
 				     &c.set, &used);
 	if (r < 0) {
 		/* the library logged what and where */
 		status = r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
 		goto out;
 	}
-	{
+	if (!o->no_firmware) {
 		/* which firmware the tree's sysroot lacks too: only a note, so quietly */
 		int prio = modset_get_log_priority(ctx);
 

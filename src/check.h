@@ -18,11 +18,11 @@
 struct check_image;
 
 /*
- * Read the initramfs at @path ("-": standard input). Errors are printed on stderr as one line naming the
- * image and the byte offset ("IMAGE: offset N: ..."): unreadable file, truncated or
- * corrupt segment, unknown compression, a cpio entry with an absolute path or a ".."
- * component. Returns 0 (*ret set), -EBADMSG (corrupt input), -EIO, -ENOMEM or
- * another -errno from opening the file.
+ * Read the initramfs at @path ("-": standard input). Errors are printed on stderr
+ * as one line naming the image and the byte offset ("IMAGE: offset N: ..."):
+ * unreadable file, truncated or corrupt segment, unknown compression, a cpio entry
+ * with an absolute path or a ".." component. Returns 0 (*ret set), -EBADMSG
+ * (corrupt input), -EIO, -ENOMEM or another -errno from opening the file.
  */
 int check_image_read(const char *path, struct check_image **ret);
 
@@ -45,6 +45,7 @@ struct check_opts {
 	bool require_weak;	   /* missing weak deps are errors */
 	bool require_firmware;	   /* missing firmware is an error */
 	bool strict;		   /* both, and tree-level problems are errors */
+	bool no_firmware;	   /* do not check firmware */
 	const char *output;	   /* report file (atomic), NULL: stdout */
 	const char *const *firmware_path; /* the tree's firmware directories, NULL: default */
 };

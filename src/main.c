@@ -446,6 +446,7 @@ static int run_check(struct options *o)
 		.require_weak = o->require_weak || o->strict,
 		.require_firmware = o->require_firmware || o->strict,
 		.strict = o->strict,
+		.no_firmware = o->no_firmware,
 		.output = o->output,
 		.firmware_path = o->firmware_path.n ? (const char *const *)o->firmware_path.v
 						    : NULL,

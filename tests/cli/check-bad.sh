@@ -35,6 +35,8 @@ echo "== plain cpio: truncated entry, no trailer, bad header, bad name"
 { mod; newc_trailer; } > good.cpio
 head -c 150 good.cpio > trunc-entry.img
 chk trunc-entry.img --root "$root"
+head -c 165 good.cpio > trunc-data.img
+chk trunc-data.img --root "$root"
 mod > no-trailer.img
 chk no-trailer.img --root "$root"
 { mod; printf '070701%s' "zzzzzzzz"; head -c 96 /dev/zero; } > bad-hex.img

@@ -28,3 +28,5 @@ echo "== --require-firmware"
 chk "$T/nofw.img" --root "$root" --require-firmware
 echo "== --strict"
 chk "$T/nofw.img" --root "$root" --strict | tail -2
+echo "== --no-firmware: not checked"
+chk "$T/nofw.img" --root "$root" --strict --no-firmware | sed 1d
