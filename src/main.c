@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "dl/lazy.h"
 #include "hostonly.h"
 #include "image.h"
 #include "libmodset.h"
@@ -583,6 +584,10 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	r = parse_options(argc, argv, &o);
 	if (r == 0 && o.hostonly && hostonly_collect(o.sysfs, o.proc_modules, &o.host) < 0)
+		r = -EXIT_INPUT;
+	/* Images and --check need libarchive: loaded now, before any output exists. */
+	if (r == 0 && (o.check || o.format == &output_cpio || o.format == &output_dir) &&
+	    lazy_archive_load() < 0)
 		r = -EXIT_INPUT;
 	if (r == 0)
 		r = o.check ? run_check(&o) : run(&o);
