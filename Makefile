@@ -97,11 +97,13 @@ $(LIBA): $(LIB_OBJ)
 # The tool links the library objects statically, as kmod's tools do with libkmod:
 # no library search at start-up, one object less to relocate. Other programs use
 # the shared library.
-# libarchive is not linked but loaded on first use (src/dl/archive.c): it brings a
-# dozen libraries whose start-up relocations cost more than a single-root resolve.
-$(BIN): $(SRC_OBJ) $(B)/src/dl/archive.o $(LIBA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(SRC_OBJ) $(B)/src/dl/archive.o $(LIBA) $(KMOD_LIBS) \
-		$(filter-out -larchive,$(FRONT_LIBS)) -lpthread -ldl
+# libarchive and json-c are not linked but loaded on first use (src/dl/): libarchive
+# brings a dozen libraries whose start-up relocations cost more than a single-root
+# resolve, and neither is needed to print a list.
+LAZY_OBJ := $(B)/src/dl/lazy.o $(B)/src/dl/archive.o $(B)/src/dl/json.o
+$(BIN): $(SRC_OBJ) $(LAZY_OBJ) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(SRC_OBJ) $(LAZY_OBJ) $(LIBA) $(KMOD_LIBS) \
+		$(filter-out -larchive -ljson-c,$(FRONT_LIBS)) -lpthread -ldl
 
 $(EXAMPLE): examples/closure.c $(B)/libmodset.so $(B)/$(LIBSONAME)
 	@mkdir -p $(@D)

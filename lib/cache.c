@@ -192,9 +192,9 @@ static void cache_load(struct modset_ctx *ctx)
 
 static const char *line_start(const struct modset_cache *c, const char *p)
 {
-	while (p > c->data && p[-1] != '\n')
-		p--;
-	return p;
+	const char *nl = p > c->data ? memrchr(c->data, '\n', p - c->data) : NULL;
+
+	return nl ? nl + 1 : c->data;
 }
 
 static const char *find_line(const struct modset_cache *c, const char *relpath)

@@ -114,13 +114,14 @@ static int load_edges(struct modset_set *set, struct modset_module *m)
 	r = hard_edges(set, m);
 	if (r < 0 || (set->flags & MODSET_RESOLVE_NO_SOFT))
 		return r;
-	for (size_t i = 0; i < cfg->n_softdeps; i++) {
-		if (fnmatch(cfg->softdeps[i].pattern, m->name, 0) != 0)
-			continue;
-		r = add_softdep(set, m, &cfg->softdeps[i]);
+	r = config_match_softdeps(cfg, m->name, &set->matches);
+	for (size_t i = 0; i < set->matches.n && r == 0; i++) {
+		r = add_softdep(set, m, &cfg->softdeps[(uintptr_t)set->matches.v[i]]);
 		if (r < 0 || set->compat)
 			return r;
 	}
+	if (r < 0)
+		return r;
 	/* modprobe runs a module's install command instead of loading it, unless a
 	 * softdep line matches it (kmod's ignorecmd); --kmod-compat follows. */
 	for (size_t i = 0; set->compat && !m->builtin && i < cfg->install.n; i++)
@@ -172,9 +173,9 @@ static int weak_edges(struct modset_set *set, struct modset_module *m)
 	const struct builtin_info *b;
 	int r = 0;
 
-	for (size_t i = 0; i < cfg->n_weakdeps && r == 0; i++)
-		if (fnmatch(cfg->weakdeps[i].pattern, m->name, 0) == 0)
-			r = add_weak_list(set, m, &cfg->weakdeps[i].deps);
+	r = config_match_weakdeps(cfg, m->name, &set->matches);
+	for (size_t i = 0; i < set->matches.n && r == 0; i++)
+		r = add_weak_list(set, m, &cfg->weakdeps[(uintptr_t)set->matches.v[i]].deps);
 	if (r == 0)
 		r = add_weak_list(set, m, &m->modinfo_weak);
 	if (r == 0 && m->builtin)

@@ -362,6 +362,103 @@ static int parse_file(struct modset_ctx *ctx, const char *path)
 	return 0;
 }
 
+static bool is_glob(const char *p)
+{
+	return strpbrk(p, "*?[") != NULL;
+}
+
+static int index_add(struct rule_index *ri, const char *pattern, size_t n)
+{
+	void *num = (void *)(uintptr_t)(n + 1);
+	struct ptrv *list;
+	int r;
+
+	if (is_glob(pattern))
+		return ptrv_push(&ri->glob, num);
+	list = hmap_get(&ri->exact, pattern);
+	if (!list) {
+		list = calloc(1, sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+		if (ptrv_push(&ri->lists, list) < 0) {
+			free(list);
+			return -ENOMEM;
+		}
+		/* from here on, index_done() frees it */
+		if ((r = hmap_put(&ri->exact, pattern, list)) < 0)
+			return r;
+	}
+	return ptrv_push(list, num);
+}
+
+static void index_done(struct rule_index *ri)
+{
+	for (size_t i = 0; i < ri->lists.n; i++) {
+		ptrv_done(ri->lists.v[i]);
+		free(ri->lists.v[i]);
+	}
+	ptrv_done(&ri->lists);
+	hmap_done(&ri->exact);
+	ptrv_done(&ri->glob);
+}
+
+static int build_indexes(struct modset_config *cfg)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < cfg->n_softdeps && r == 0; i++)
+		r = index_add(&cfg->softdep_index, cfg->softdeps[i].pattern, i);
+	for (size_t i = 0; i < cfg->n_weakdeps && r == 0; i++)
+		r = index_add(&cfg->weakdep_index, cfg->weakdeps[i].pattern, i);
+	return r;
+}
+
+/* Merge the exact-name rules and the matching glob rules, both in file order. */
+static int match(const struct modset_config *cfg, const struct rule_index *ri,
+		 const char *(*pattern)(const struct modset_config *, size_t), const char *name,
+		 struct ptrv *out)
+{
+	const struct ptrv *exact = hmap_get(&ri->exact, name);
+	size_t i = 0, k = 0;
+	int r = 0;
+
+	out->n = 0;
+	while (r == 0 && (i < (exact ? exact->n : 0) || k < ri->glob.n)) {
+		uintptr_t a = exact && i < exact->n ? (uintptr_t)exact->v[i] : UINTPTR_MAX;
+		uintptr_t b = k < ri->glob.n ? (uintptr_t)ri->glob.v[k] : UINTPTR_MAX;
+
+		if (a < b) {
+			r = ptrv_push(out, (void *)(a - 1));
+			i++;
+			continue;
+		}
+		k++;
+		if (fnmatch(pattern(cfg, b - 1), name, 0) == 0)
+			r = ptrv_push(out, (void *)(b - 1));
+	}
+	return r;
+}
+
+static const char *softdep_pattern(const struct modset_config *cfg, size_t i)
+{
+	return cfg->softdeps[i].pattern;
+}
+
+static const char *weakdep_pattern(const struct modset_config *cfg, size_t i)
+{
+	return cfg->weakdeps[i].pattern;
+}
+
+int config_match_softdeps(const struct modset_config *cfg, const char *name, struct ptrv *out)
+{
+	return match(cfg, &cfg->softdep_index, softdep_pattern, name, out);
+}
+
+int config_match_weakdeps(const struct modset_config *cfg, const char *name, struct ptrv *out)
+{
+	return match(cfg, &cfg->weakdep_index, weakdep_pattern, name, out);
+}
+
 static const char *const default_dirs[] = { "etc/modprobe.d", "run/modprobe.d",
 					    "usr/local/lib/modprobe.d", "usr/lib/modprobe.d",
 					    "lib/modprobe.d" };
@@ -417,6 +514,9 @@ int config_load(struct modset_ctx *ctx)
 		if (r < 0)
 			return r;
 	}
+	r = build_indexes(&ctx->cfg);
+	if (r < 0)
+		return r;
 
 	return 0;
 }
@@ -532,6 +632,8 @@ void config_done(struct modset_config *cfg)
 		strv_done(&cfg->weakdeps[i].deps);
 	}
 	free(cfg->weakdeps);
+	index_done(&cfg->softdep_index);
+	index_done(&cfg->weakdep_index);
 	for (size_t i = 0; i < cfg->n_aliases; i++) {
 		free(cfg->aliases[i].pattern);
 		free(cfg->aliases[i].modname);

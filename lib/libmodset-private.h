@@ -122,6 +122,14 @@ struct builtin_info {
 	struct strv alias;
 };
 
+/* Rules by module pattern: exact names hashed, glob patterns in a list; both hold
+ * rule numbers (+1, as pointers) in file order. */
+struct rule_index {
+	struct hmap exact; /* name -> struct ptrv * */
+	struct ptrv lists; /* the struct ptrv * above, to free */
+	struct ptrv glob;
+};
+
 struct modset_config {
 	struct softdep_rule *softdeps;
 	size_t n_softdeps, alloc_softdeps;
@@ -131,6 +139,7 @@ struct modset_config {
 	size_t n_aliases, alloc_aliases;
 	struct strv blacklist; /* normalized module names */
 	struct strv install;   /* patterns of modules with an install command */
+	struct rule_index softdep_index, weakdep_index;
 	bool have_modules_weakdep;
 	bool builtins_loaded;
 	struct ptrv builtins; /* struct builtin_info *, in file order */
@@ -140,6 +149,10 @@ struct modset_config {
 
 int config_load(struct modset_ctx *ctx);
 int config_load_builtins(struct modset_ctx *ctx);
+/* The numbers of the softdep (weakdep) rules whose pattern matches @name, in file
+ * order, into @out (cleared first). 0 or -ENOMEM. */
+int config_match_softdeps(const struct modset_config *cfg, const char *name, struct ptrv *out);
+int config_match_weakdeps(const struct modset_config *cfg, const char *name, struct ptrv *out);
 void config_done(struct modset_config *cfg);
 /* Parse the body of a softdep line ("pre: a b post: c") into @rule. */
 int softdep_parse_body(struct softdep_rule *rule, char *body);
@@ -283,6 +296,7 @@ struct modset_set {
 	bool compat;
 	bool blacklist_alias_roots; /* while resolving roots in --kmod-compat mode */
 	struct hmap gone;	    /* indexed modules whose file is missing (warned) */
+	struct ptrv matches;	    /* scratch: rule numbers */
 	struct strv gone_names;
 };
 

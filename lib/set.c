@@ -50,14 +50,11 @@ fail:
 	return NULL;
 }
 
+/* Appended as found; set_finish() sorts and merges duplicates (a scan here made
+ * modules reached from thousands of others quadratic). */
 int module_add_reason(struct modset_module *m, enum modset_edge edge, const char *from,
 		      bool untagged)
 {
-	for (size_t i = 0; i < m->n_reasons; i++)
-		if (m->reasons[i].edge == edge && streq(m->reasons[i].from, from)) {
-			m->reasons[i].untagged = m->reasons[i].untagged && untagged;
-			return 0;
-		}
 	if (m->n_reasons == m->alloc_reasons) {
 		size_t n = m->alloc_reasons ? m->alloc_reasons * 2 : 4;
 		struct reason *p = realloc(m->reasons, n * sizeof(*p));
@@ -154,8 +151,19 @@ void set_finish(struct modset_set *set)
 	for (size_t i = 0; i < set->mods.n; i++) {
 		struct modset_module *m = set->mods.v[i];
 
-		if (m->n_reasons > 1)
+		if (m->n_reasons > 1) {
+			size_t k = 0;
+
 			qsort(m->reasons, m->n_reasons, sizeof(*m->reasons), cmp_reason);
+			/* one reason per (edge, from); "untagged" only if every one was */
+			for (size_t j = 1; j < m->n_reasons; j++) {
+				if (cmp_reason(&m->reasons[k], &m->reasons[j]) == 0)
+					m->reasons[k].untagged &= m->reasons[j].untagged;
+				else
+					m->reasons[++k] = m->reasons[j];
+			}
+			m->n_reasons = k + 1;
+		}
 		strv_sort_uniq(&m->firmware);
 	}
 	if (set->n_missing > 1)
@@ -196,6 +204,7 @@ MODSET_EXPORT struct modset_set *modset_set_unref(struct modset_set *set)
 	ptrv_done(&set->order);
 	ptrv_done(&set->roots);
 	hmap_done(&set->gone);
+	ptrv_done(&set->matches);
 	strv_done(&set->gone_names);
 	for (size_t i = 0; i < set->n_missing; i++)
 		free(set->missing[i].name);

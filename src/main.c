@@ -585,9 +585,12 @@ int main(int argc, char **argv)
 	r = parse_options(argc, argv, &o);
 	if (r == 0 && o.hostonly && hostonly_collect(o.sysfs, o.proc_modules, &o.host) < 0)
 		r = -EXIT_INPUT;
-	/* Images and --check need libarchive: loaded now, before any output exists. */
+	/* Libraries loaded on first use (src/dl/): loaded now, before any output exists,
+	 * for the modes that need them. */
 	if (r == 0 && (o.check || o.format == &output_cpio || o.format == &output_dir) &&
 	    lazy_archive_load() < 0)
+		r = -EXIT_INPUT;
+	if (r == 0 && (o.check || o.format == &output_json) && lazy_json_load() < 0)
 		r = -EXIT_INPUT;
 	if (r == 0)
 		r = o.check ? run_check(&o) : run(&o);

@@ -11,9 +11,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "lazy.h"
 
@@ -23,49 +21,12 @@ static void *handle;
 
 int lazy_archive_load(void)
 {
-	if (handle)
-		return 0;
-	handle = dlopen(LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!handle) {
-		fprintf(stderr, "initrd-modset: error: cannot load %s: %s\n", LIBARCHIVE_SONAME,
-			dlerror());
-		return -1;
-	}
-	return 0;
+	return lazy_open(&handle, LIBARCHIVE_SONAME);
 }
 
-static void *sym(const char *name)
-{
-	void *p;
-
-	/* Callers load first (lazy_archive_load()); this is the last resort. */
-	if (lazy_archive_load() < 0)
-		exit(2);
-	p = dlsym(handle, name);
-	if (!p) {
-		fprintf(stderr, "initrd-modset: error: %s: %s\n", LIBARCHIVE_SONAME, dlerror());
-		exit(2);
-	}
-	return p;
-}
-
-#define STUB(ret, name, params, args)                                                    \
-	ret name params                                                                  \
-	{                                                                                \
-		static ret(*fn) params;                                                  \
-		if (!fn)                                                                 \
-			*(void **)&fn = sym(#name);                                      \
-		return fn args;                                                          \
-	}
-
-#define STUBV(name, params, args)                                                        \
-	void name params                                                                 \
-	{                                                                                \
-		static void(*fn) params;                                                 \
-		if (!fn)                                                                 \
-			*(void **)&fn = sym(#name);                                      \
-		fn args;                                                                 \
-	}
+#define STUB(ret, name, params, args) \
+	LAZY_STUB(handle, LIBARCHIVE_SONAME, ret, name, params, args)
+#define STUBV(name, params, args) LAZY_STUBV(handle, LIBARCHIVE_SONAME, name, params, args)
 
 typedef struct archive_entry *entry_p;
 typedef struct archive *archive_p;
