@@ -130,7 +130,9 @@ static int install_file(struct dirout *d, const struct image_entry *e, const cha
 			goto fail;
 		off += (size_t)n;
 	}
-	if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0 || fsync(fd) < 0)
+	/* No fsync per file: one syncfs() when the tree is complete (dir_write()). The
+	 * rename still replaces each file whole, so no reader sees half a module. */
+	if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -255,6 +257,18 @@ static int dir_write(struct output *out)
 		image_progress(&img, i + 1, bytes);
 	}
 	image_progress_end(&img);
+	/* Durable before we say so: one syncfs() for the whole tree rather than an fsync()
+	 * per file (which made installing 4000 modules ten times slower than cp). */
+	if (r == 0) {
+		int fd = open(d.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || syncfs(fd) < 0) {
+			image_error("%s: %s", o->output, strerror(errno));
+			r = -ECANCELED;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	free(d.root);
 	image_done(&img);
 	return r;
