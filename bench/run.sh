@@ -733,6 +733,32 @@ bench_image() {
 				"$([ -n "$fo" ] && echo MISS || echo FAIL)"
 		fi
 	fi
+
+	# --- (i) plain cpio of the xe ext4 nvme closure vs bsdcpio of the same files ---
+	local iroots=() ir
+	for ir in xe ext4 nvme; do
+		if grep -qxF "${ir//-/_}" "$names"; then iroots+=("$ir"); fi
+	done
+	"${OURS[@]}" --root "$R" -C "$EMPTY" --format list "${iroots[@]}" 2>/dev/null |
+		sed "s|^$R/||" >"$D/i.list"
+	local ours_i=("${OURS[@]}" --root "$R" -C "$EMPTY" --no-firmware --format cpio --compress none
+		-o "$D/ours.cpio" "${iroots[@]}")
+	printf '#!/usr/bin/env bash\nset -eo pipefail\ncd %q && bsdcpio -o --format newc --quiet <%q >%q\n' \
+		"$R" "$D/i.list" "$D/theirs.cpio" >"$D/i.sh"
+	local io it irat
+	if [ -s "$D/i.list" ]; then
+		io=$(measure "$tag.i.ours" "$BENCH_RUNS" 1 "${ours_i[@]}") || io=
+		it=$(measure "$tag.i.bsdcpio" "$BENCH_RUNS" 1 bash "$D/i.sh") || it=
+	fi
+	note "$label (i): ${iroots[*]}: $(wc -l <"$D/i.list") module files; ours also writes the trimmed indexes and directories"
+	if [ -n "$io" ] && [ -n "$it" ]; then
+		irat=$(ratio "${io#* }" "${it#* }")
+		row "i $label cpio of the ${iroots[*]} closure vs bsdcpio" "$(fmt_s "${io% *}") / $(fmt_s "${io#* }")" \
+			"$(fmt_s "${it% *}") / $(fmt_s "${it#* }")" "$irat" "<= 1.5" \
+			"$(le "$irat" 1.5 && echo PASS || echo MISS)"
+	else
+		row "i $label cpio of the ${iroots[*]} closure vs bsdcpio" "${io:+ok}${io:-FAILED}" "${it:+ok}${it:-FAILED}" "" "<= 1.5" FAIL
+	fi
 	rm -rf "$D"
 }
 

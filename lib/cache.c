@@ -19,11 +19,11 @@
 
 #include "libmodset-private.h"
 
-#define CACHE_MAGIC "initrd-modset modinfo cache 1"
+#define CACHE_MAGIC "initrd-modset modinfo cache 2"
 
 struct cache_entry {
 	char *relpath;
-	uint64_t size, mtime_ns, ino, dev;
+	uint64_t size, mtime_ns, ctime_ns, ino, dev;
 	struct strv weakdep, firmware;
 };
 
@@ -37,15 +37,18 @@ static void entry_free(struct cache_entry *e)
 	free(e);
 }
 
-static uint64_t mtime_ns(const struct stat *st)
+static uint64_t ns(const struct timespec *t)
 {
-	return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
 }
 
+/* ctime too: a file rewritten in place with its size and mtime restored (touch -d)
+ * still gets a new ctime, which no user can set. */
 static bool entry_matches(const struct cache_entry *e, const struct stat *st)
 {
-	return e->size == (uint64_t)st->st_size && e->mtime_ns == mtime_ns(st) &&
-	       e->ino == (uint64_t)st->st_ino && e->dev == (uint64_t)st->st_dev;
+	return e->size == (uint64_t)st->st_size && e->mtime_ns == ns(&st->st_mtim) &&
+	       e->ctime_ns == ns(&st->st_ctim) && e->ino == (uint64_t)st->st_ino &&
+	       e->dev == (uint64_t)st->st_dev;
 }
 
 static char *cache_path(const struct modset_ctx *ctx)
@@ -75,23 +78,23 @@ static bool parse_u64(const char *s, const char *end, uint64_t *v)
 	return true;
 }
 
-/* One line: RELPATH SIZE MTIME_NS INO DEV {Wvalue|Fvalue}..., tab-separated. */
+/* One line: RELPATH SIZE MTIME_NS CTIME_NS INO DEV {Wvalue|Fvalue}..., tab-separated. */
 static int parse_line(const char *line, size_t len, struct cache_entry *e)
 {
 	const char *p = line, *end = line + len;
-	uint64_t *nums[4] = { &e->size, &e->mtime_ns, &e->ino, &e->dev };
+	uint64_t *nums[] = { &e->size, &e->mtime_ns, &e->ctime_ns, &e->ino, &e->dev };
 	const char *tab = memchr(p, '\t', end - p);
 	int r;
 
 	if (!tab || !(e->relpath = strndup(p, tab - p)) || !path_is_safe_relative(e->relpath))
 		return -EBADMSG;
 	p = tab + 1;
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
 		tab = memchr(p, '\t', end - p);
 		if (!parse_u64(p, tab ? tab : end, nums[i]))
 			return -EBADMSG;
 		p = tab ? tab + 1 : end;
-		if (!tab && i < 3)
+		if (!tab && i + 1 < ARRAY_SIZE(nums))
 			return -EBADMSG;
 	}
 	while (p < end) {
@@ -278,7 +281,8 @@ void cache_put(struct modset_ctx *ctx, const char *relpath, const struct stat *s
 		return;
 	}
 	e->size = st->st_size;
-	e->mtime_ns = mtime_ns(st);
+	e->mtime_ns = ns(&st->st_mtim);
+	e->ctime_ns = ns(&st->st_ctim);
 	e->ino = st->st_ino;
 	e->dev = st->st_dev;
 	for (size_t i = 0; i < weakdep->n; i++)
@@ -380,8 +384,8 @@ void cache_flush(struct modset_ctx *ctx)
 			continue;
 		}
 		k++;
-		fprintf(f, "%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, e->relpath,
-			e->size, e->mtime_ns, e->ino, e->dev);
+		fprintf(f, "%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64,
+			e->relpath, e->size, e->mtime_ns, e->ctime_ns, e->ino, e->dev);
 		for (size_t w = 0; w < e->weakdep.n; w++)
 			fprintf(f, "\tW%s", e->weakdep.v[w]);
 		for (size_t w = 0; w < e->firmware.n; w++)

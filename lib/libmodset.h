@@ -117,7 +117,7 @@ int modset_set_sysroot(struct modset_ctx *ctx, const char *sysroot);
  * modset_set_cache_dir - keep what module files' .modinfo says (weakdep=, firmware=)
  * in a cache file under @dir (created 0700 if needed), so that a compressed module is
  * read once per change rather than once per run. An entry is used only while the
- * file's size, mtime, inode and device are unchanged; a file without the cache
+ * file's size, mtime, ctime, inode and device are unchanged; a file without the cache
  * header is ignored, an entry that does not parse is a miss (and is read again).
  * The cache is written (temporary file + rename) at the end of modset_resolve();
  * failing to write it is not an error. NULL (the default) disables the cache.

@@ -20,8 +20,8 @@ cp -p "$f" "$T/chain2.save"
 printf 'XXXXXXXXXXXXXXXX' | dd of="$f" bs=1 seek=40 conv=notrunc 2>/dev/null
 ms -q -r "$M" -f cpio --decompress-modules -o "$T/out/m.cpio.zst" chain2
 lsa "$T/out"
-echo "== corrupt .ko.zst / .ko.xz with --decompress-modules, modinfo from the cache"
-echo "== (same size and mtime): the decompressor finds it; as is, it is copied"
+echo "== corrupt .ko.zst / .ko.xz rewritten with the same size and mtime after a cached run:"
+echo "== the cache sees the new ctime, so the modinfo read finds it again; nothing written"
 cp -p "$T/chain2.save" "$f"
 "$MODSET" -q -r "$M" -f cpio -o /dev/null chain1 chain2
 f1=$M/kernel/lib/chain1.ko.xz

@@ -55,6 +55,7 @@ copytree() {
 }
 
 # be32 N: N as 4 big-endian bytes
+# shellcheck disable=SC2059
 be32() {
 	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) \
 		$(($1 >> 8 & 255)) $(($1 & 255)))"
@@ -86,6 +87,7 @@ msj() {
 # start with different characters, KEY1's first: a root node without prefix
 # whose children span those two characters, each child holding the rest of
 # its key as prefix and one value.
+# shellcheck disable=SC2059
 index2() {
 	c1=$(printf '%d' "'$1") c2=$(printf '%d' "'$3")
 	r1=${1#?} r2=${3#?}
@@ -97,9 +99,9 @@ index2() {
 	be32 $((0x2000000C))
 	printf "$(printf '\\%03o\\%03o' "$c1" "$c2")"
 	i=$c1
-	while [ $i -le $c2 ]; do
-		if [ $i -eq $c1 ]; then be32 $((0xC0000000 | o1))
-		elif [ $i -eq $c2 ]; then be32 $((0xC0000000 | o2))
+	while [ "$i" -le "$c2" ]; do
+		if [ "$i" -eq "$c1" ]; then be32 $((0xC0000000 | o1))
+		elif [ "$i" -eq "$c2" ]; then be32 $((0xC0000000 | o2))
 		else be32 0
 		fi
 		i=$((i + 1))
