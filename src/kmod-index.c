@@ -255,7 +255,7 @@ struct buf {
 
 static void buf_add(struct buf *b, const void *data, size_t n)
 {
-	if (b->err)
+	if (b->err || n == 0) /* memcpy to a NULL buffer, even of 0 bytes, is UB */
 		return;
 	if (b->len + n > b->alloc) {
 		size_t a = b->alloc ? b->alloc : 4096;
