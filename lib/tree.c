@@ -281,8 +281,9 @@ static int index_error(const struct modset_ctx *ctx, int idx, int r, const char 
 	return r;
 }
 
-/* Map the indexes libkmod will read and check their headers; the small builtin
- * indexes are checked whole, the others as they are used (see index.c). */
+/* Map the indexes libkmod will read and check their headers; their nodes are checked
+ * as they are used (see index.c): the path of each exact lookup, the whole trie before
+ * the first wildcard search. */
 static int open_indexes(struct modset_ctx *ctx)
 {
 	for (int i = 0; i < _IDX_COUNT; i++) {
@@ -299,8 +300,6 @@ static int open_indexes(struct modset_ctx *ctx)
 			ERR(ctx, "%s: missing (run depmod for %s)\n", path, ctx->kver);
 			return r;
 		}
-		if (r == 0 && (i == IDX_BUILTIN || i == IDX_BUILTIN_ALIAS))
-			r = index_check_all(&ctx->idx[i], &why);
 		if (r < 0)
 			return index_error(ctx, i, r, why);
 	}

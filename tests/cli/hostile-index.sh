@@ -3,9 +3,10 @@
 # nodes met by a wildcard search (modules.alias.bin), a child range whose first
 # character is after its last, a prefix or a value running into the end of the
 # file, a child pointing into the middle of another node, an index with no root
-# (empty: everything "not found"), and the small indexes checked at start-up
-# (modules.builtin.bin, modules.builtin.alias.bin) or before any alias search
-# (modules.symbols.bin). Errors: one line naming the file, exit 2, no output;
+# (empty: everything "not found"), and the indexes whose header is checked at
+# start-up and whose nodes are checked as used: modules.builtin.bin on the path of
+# each lookup, modules.builtin.alias.bin and modules.symbols.bin before any alias
+# search (a name-only resolve never reads them, so their damage does not matter). Errors: one line naming the file, exit 2, no output;
 # damage that still parses as a trie only finds nothing (a warning, exit 0).
 . "$SRCDIR/tests/cli/lib.sh"
 M=$(copytree bad)
@@ -47,9 +48,11 @@ echo "== modules.builtin.bin: bad magic (checked at start-up, any root)"
 printf 'XXXX' | dd of="$M/modules.builtin.bin" bs=1 conv=notrunc 2>/dev/null
 run top
 restore
-echo "== modules.builtin.alias.bin: a loop (checked at start-up)"
+echo "== modules.builtin.alias.bin: a loop (read only by an alias search)"
 { hdr $((0x2000000C)); printf 'aa'; be32 $((0x2000000C)); } > "$M/modules.builtin.alias.bin"
 run top
+rm -f "$T/out/modules.list"
+run crypto-anything
 restore
 echo "== modules.symbols.bin: truncated header"
 head -c 8 "$T/modules.symbols.bin.good" > "$M/modules.symbols.bin"
