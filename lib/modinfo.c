@@ -90,17 +90,26 @@ int modinfo_elf_check(const unsigned char *p, size_t size)
 	return 0;
 }
 
-/* modinfo_elf_check() on a plain module file; compressed ones are left to libkmod. */
+/* modinfo_elf_check() on a plain module file; compressed ones are left to libkmod.
+ * A FIFO (or socket) is refused: libkmod would block forever opening or reading it. */
 static int check_plain_module(const char *path)
 {
 	struct stat st;
 	void *p;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0; /* libkmod says why */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= EI_NIDENT) {
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return 0;
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= EI_NIDENT) {
 		close(fd);
 		return 0;
 	}

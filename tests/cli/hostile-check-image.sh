@@ -14,7 +14,7 @@ chk() {
 	echo "== $1"
 	"$MODSET" -r "$H" --no-cache --check "$2" > "$T/out" 2>&1
 	echo "[exit $?]"
-	grep -E 'error|result' "$T/out"
+	grep -E 'error|result' "$T/out" | sed 's/offset [0-9]* of its decompressed/offset N of its decompressed/'
 }
 # newc NAME DATA [FILESIZE]: one newc cpio entry (FILESIZE: the header's, when it lies)
 newc() {
@@ -32,8 +32,11 @@ newc() {
 chk "a good image" good.cpio
 { cat good.cpio; printf 'garbage!'; } > good+garbage.cpio
 chk "a good image, then garbage" good+garbage.cpio
-head -c 268435456 /dev/zero | zstd -q -3 -c > zeros.zst
-chk "zstd segment of 256 MiB of zeros" zeros.zst
+# 256 MiB (16 under VALGRIND=1)
+bomb=$((256 << 20))
+[ "${VALGRIND:-}" = 1 ] && bomb=$((16 << 20))
+head -c $bomb /dev/zero | zstd -q -3 -c > zeros.zst
+chk "zstd segment of MiBs of zeros" zeros.zst
 { printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
 	1 33188 0 0 1 0 0 0 0 0 0 4294967295 0; printf 'name\000'; } > namesize.cpio
 chk "a name size of 4 GiB" namesize.cpio

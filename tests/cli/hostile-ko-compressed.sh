@@ -5,23 +5,26 @@
 # size limit: a 2 KB .ko.zst of zeros costs 64 MiB here (a 33 KB one, 1 GiB; see
 # tests/README). Such a file is read to its end and refused as not ELF (exit 2);
 # a real module padded with 64 MiB of zeros is read like any other. No crash, no
-# output file on error.
+# output file on error. (4 MiB instead of 64 under VALGRIND=1: libkmod grows its
+# buffer 8 KiB at a time, and valgrind's realloc always copies.)
 . "$SRCDIR/tests/cli/lib.sh"
 M=$(copytree bad)
 mkdir -p "$T/out"
 z=$M/kernel/drivers/bad/zmod.ko.zst x=$M/kernel/drivers/bad/top.ko.xz
+bomb=$((64 << 20))
+[ "${VALGRIND:-}" = 1 ] && bomb=$((4 << 20))
 cp "$z" "$T/zmod.good"
 cp "$x" "$T/top.good"
 zstd -dq -c "$T/zmod.good" > "$T/zmod.ko"
 xz -dq -c "$T/top.good" > "$T/top.ko"
 
-echo "== .ko.zst: 64 MiB of zeros"
-head -c 67108864 /dev/zero | zstd -q -3 -c > "$z"
+echo "== .ko.zst: MiBs of zeros"
+head -c $bomb /dev/zero | zstd -q -3 -c > "$z"
 [ "$(wc -c < "$z")" -lt 8192 ] && echo "(less than 8 KiB on disk)"
 ms -r "$M" --no-cache -o "$T/out/modules.list" zmod
 lsa "$T/out"
-echo "== .ko.zst: the module, then 64 MiB of zeros"
-{ cat "$T/zmod.ko"; head -c 67108864 /dev/zero; } | zstd -q -3 -c > "$z"
+echo "== .ko.zst: the module, then MiBs of zeros"
+{ cat "$T/zmod.ko"; head -c $bomb /dev/zero; } | zstd -q -3 -c > "$z"
 ms -r "$M" --no-cache -f order zmod
 echo "== .ko.zst holding an xz stream (magic wins over the name)"
 xz -q -c "$T/zmod.ko" > "$z"
@@ -43,8 +46,8 @@ ms -r "$M" --no-cache -o "$T/out/modules.list" top
 echo "== .ko.xz: a valid stream followed by garbage bytes"
 { cat "$T/top.good"; printf 'garbage'; } > "$x"
 ms -r "$M" --no-cache -o "$T/out/modules.list" top
-echo "== .ko.xz: 64 MiB of zeros"
-head -c 67108864 /dev/zero | xz -q -0 -c > "$x"
+echo "== .ko.xz: MiBs of zeros"
+head -c $bomb /dev/zero | xz -q -0 -c > "$x"
 ms -r "$M" --no-cache -o "$T/out/modules.list" top
 lsa "$T/out"
 cp "$T/top.good" "$x"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Module files that are not what they claim: not ELF at all, empty, cut short,
+# Module files that are not what they claim: a FIFO (refused without blocking:
+# no hang), not ELF at all, empty, cut short,
 # section headers out of bounds, and the malformed ELF files on which libkmod 30
 # (Debian 12) asserts -- aborting the whole process -- instead of failing: a
 # section name table index of 0 or past the table, a name table or .modinfo
@@ -41,6 +42,10 @@ mi_hdr=$((shoff + mi * 64)) str_hdr=$((shoff + shstrndx * 64))
 mi_off=$(u64 $((mi_hdr + 24))) mi_size=$(u64 $((mi_hdr + 32)))
 echo "(base.ko: $size bytes, $shnum sections, names in $shstrndx, .modinfo is $mi)"
 
+echo "== a FIFO (opening or reading it would block forever)"
+rm "$f" && mkfifo "$f"
+run
+rm "$f"
 echo "== not ELF (a text file)"
 echo "this is not a module" > "$f"
 run
