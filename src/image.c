@@ -403,59 +403,6 @@ int image_build(struct image *img, struct modset_set *set, const struct image_op
 }
 
 /* ---- content ---- */
-static int read_all(const char *path, unsigned char **ret, size_t *ret_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char *buf = NULL;
-	size_t len = 0, alloc = 0;
-	struct stat st;
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = S_ISREG(st.st_mode) ? -errno : -EINVAL;
-		close(fd);
-		return r;
-	}
-	alloc = (size_t)st.st_size + 1;
-	for (;;) {
-		ssize_t n;
-
-		if (len == alloc) {
-			unsigned char *p = realloc(buf, alloc *= 2);
-
-			if (!p) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = p;
-		}
-		if (!buf && !(buf = malloc(alloc))) {
-			r = -ENOMEM;
-			break;
-		}
-		n = read(fd, buf + len, alloc - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
-
 struct obuf {
 	unsigned char *p;
 	size_t len, alloc;
@@ -575,7 +522,7 @@ int image_entry_load(const struct image_entry *e, unsigned char **data, size_t *
 		*len = e->size;
 		return 0;
 	}
-	r = read_all(e->src, &raw, &rawlen);
+	r = read_regular_file(e->src, (char **)&raw, &rawlen);
 	if (r < 0) {
 		image_error("%s: %s", e->src, strerror(-r));
 		return r == -ENOMEM ? r : -EIO;

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -392,25 +393,31 @@ static int trim_err(struct trim *t, int r, const char *fmt, ...)
 }
 
 /* The whole file, NUL-terminated; -ENOENT when absent. */
-static int slurp(const char *dir, const char *name, char **ret, size_t *ret_len)
+int read_regular_file(const char *path, char **ret, size_t *ret_len)
 {
-	char *path = NULL, *buf = NULL;
-	size_t len = 0, alloc = 0;
+	char *buf = NULL;
+	size_t len = 0, alloc;
+	struct stat st;
 	int fd, r = 0;
 
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
+	/* O_NONBLOCK: a FIFO in the tree must not block the open; it is refused below */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = S_ISREG(st.st_mode) ? -errno : -EINVAL;
+		close(fd);
+		return r;
+	}
+	alloc = (size_t)st.st_size + 2; /* room to see EOF in one read, and for the NUL */
 	for (;;) {
 		ssize_t n;
 
-		if (len + 1 >= alloc) {
+		if (!buf || len + 1 >= alloc) {
 			char *p;
 
-			alloc = alloc ? alloc * 2 : 65536;
+			if (buf)
+				alloc *= 2;
 			p = realloc(buf, alloc);
 			if (!p) {
 				r = -ENOMEM;
@@ -438,6 +445,18 @@ static int slurp(const char *dir, const char *name, char **ret, size_t *ret_len)
 	*ret = buf;
 	*ret_len = len;
 	return 0;
+}
+
+static int slurp(const char *dir, const char *name, char **ret, size_t *ret_len)
+{
+	char *path = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	r = read_regular_file(path, ret, ret_len);
+	free(path);
+	return r;
 }
 
 static int emit(struct trim *t, const char *name, unsigned char *data, size_t len)

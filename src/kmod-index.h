@@ -18,6 +18,10 @@
 struct kindex;
 
 struct kindex *kindex_new(void);
+/* Read a whole regular file (NUL-terminated; anything else, a FIFO included, is
+ * -EINVAL). 0 or -errno. */
+int read_regular_file(const char *path, char **ret, size_t *ret_len);
+
 void kindex_free(struct kindex *idx);
 
 /*
