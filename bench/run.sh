@@ -380,6 +380,24 @@ NOTES=()
 row() { ROWS+=("$1|$2|$3|$4|$5|$6"); }
 note() { NOTES+=("$*"); log "note: $*"; }
 
+# cmp_row LABEL OURS THEIRS LIMIT TARGET [x] [NOTHEIRS]: a comparison row from two
+# "min median" figures. The ratio is ours / theirs of the medians (with x, the
+# speed-up 1/ratio follows it); PASS when it is <= LIMIT. When a side has no figure
+# the row says so: FAIL when ours failed, else NOTHEIRS (FAIL by default).
+cmp_row() {
+	local label=$1 o=$2 t=$3 lim=$4 target=$5 x=${6:-} nt=${7:-FAIL} rat shown
+	if [ -n "$o" ] && [ -n "$t" ]; then
+		rat=$(ratio "${o#* }" "${t#* }")
+		shown=$rat
+		[ "$x" = x ] && shown="$rat ($(awk -v r="$rat" 'BEGIN { if (r > 0) printf "%.1fx", 1 / r }'))"
+		row "$label" "$(fmt_s "${o% *}") / $(fmt_s "${o#* }")" "$(fmt_s "${t% *}") / $(fmt_s "${t#* }")" \
+			"$shown" "$target" "$(le "$rat" "$lim" && echo PASS || echo MISS)"
+	else
+		row "$label" "${o:+ok}${o:-FAILED}" "${t:+ok}${t:-FAILED}" "" "$target" \
+			"$([ -n "$o" ] && echo "$nt" || echo FAIL)"
+	fi
+}
+
 # normalize R: module-set lines from list output or modprobe --show-depends.
 normalize() {
 	awk -v r="$1/" '
@@ -459,13 +477,7 @@ bench_tree() {
 	else
 		oa=$(measure "$tag.a.ours" "$BENCH_RUNS" 1 "${ours_a[@]}") || oa=
 		ta=$(measure "$tag.a.theirs" "$BENCH_RUNS" 1 "${theirs_a[@]}") || ta=
-		if [ -n "$oa" ] && [ -n "$ta" ]; then
-			rat=$(ratio "${oa#* }" "${ta#* }")
-			row "a $label single root ($root)" "$(fmt_s "${oa% *}") / $(fmt_s "${oa#* }")" \
-				"$(fmt_s "${ta% *}") / $(fmt_s "${ta#* }")" "$rat" "<= 1.0" "$(le "$rat" 1.0 && echo PASS || echo MISS)"
-		else
-			row "a $label single root ($root)" "${oa:+ok}${oa:-FAILED}" "${ta:+ok}${ta:-FAILED}" "" "<= 1.0" FAIL
-		fi
+		cmp_row "a $label single root ($root)" "$oa" "$ta" 1.0 "<= 1.0"
 	fi
 
 	# --- (b) all modules, JSON ---------------------------------------------
@@ -498,15 +510,7 @@ bench_tree() {
 		fi
 		[ -s "$WORK/$tag.bt.err" ] && note "$label (b): modprobe reported errors for $(wc -l <"$WORK/$tag.bt.err") line(s), e.g. $(head -n1 "$WORK/$tag.bt.err")"
 		tb=$(measure "$tag.b.theirs" "$BENCH_LOOP_RUNS" 0 "${theirs_b[@]}") || tb=
-		if [ -n "$ob" ] && [ -n "$tb" ]; then
-			rat=$(ratio "${ob#* }" "${tb#* }")
-			row "b $label all $n roots, json" "$(fmt_s "${ob% *}") / $(fmt_s "${ob#* }")" \
-				"$(fmt_s "${tb% *}") / $(fmt_s "${tb#* }")" \
-				"$rat ($(awk -v r="$rat" 'BEGIN { if (r > 0) printf "%.1fx", 1 / r }'))" \
-				"<= 0.05 (20x)" "$(le "$rat" 0.05 && echo PASS || echo MISS)"
-		else
-			row "b $label all $n roots, json" "${ob:+ok}${ob:-FAILED}" "${tb:+ok}${tb:-FAILED}" "" "<= 0.05 (20x)" FAIL
-		fi
+		cmp_row "b $label all $n roots, json" "$ob" "$tb" 0.05 "<= 0.05 (20x)" x
 	fi
 
 	# --- (c) peak RSS of (b) ----------------------------------------------
@@ -525,25 +529,26 @@ bench_tree() {
 		local oac obc
 		log "(g) $label: ours with --no-cache, $BENCH_RUNS runs each"
 		oac=$(measure "$tag.a.cold" "$BENCH_RUNS" 1 "${ours_a[@]}" --no-cache) || oac=
-		if [ -n "$oac" ] && [ -n "${ta:-}" ]; then
-			rat=$(ratio "${oac#* }" "${ta#* }")
-			row "g $label cold cache, single root ($root)" "$(fmt_s "${oac% *}") / $(fmt_s "${oac#* }")" \
-				"$(fmt_s "${ta% *}") / $(fmt_s "${ta#* }")" "$rat" "<= 1.0" "$(le "$rat" 1.0 && echo PASS || echo MISS)"
-		else
-			row "g $label cold cache, single root ($root)" "${oac:+ok}${oac:-FAILED}" "${ta:+ok}${ta:--}" "" "<= 1.0" \
-				"$([ -n "$oac" ] && echo - || echo FAIL)"
-		fi
+		cmp_row "g $label cold cache, single root ($root)" "$oac" "${ta:-}" 1.0 "<= 1.0" "" -
 		obc=$(measure "$tag.b.cold" "$BENCH_RUNS" 1 "${ours_b[@]}" --no-cache) || obc=
-		if [ -n "$obc" ] && [ -n "${tb:-}" ]; then
-			rat=$(ratio "${obc#* }" "${tb#* }")
-			row "g $label cold cache, all $n roots, json" "$(fmt_s "${obc% *}") / $(fmt_s "${obc#* }")" \
-				"$(fmt_s "${tb% *}") / $(fmt_s "${tb#* }")" \
-				"$rat ($(awk -v r="$rat" 'BEGIN { if (r > 0) printf "%.1fx", 1 / r }'))" \
-				"<= 0.05 (20x)" "$(le "$rat" 0.05 && echo PASS || echo MISS)"
-		else
-			row "g $label cold cache, all $n roots, json" "${obc:+ok}${obc:-FAILED}" "${tb:+ok}${tb:--}" "" "<= 0.05 (20x)" \
-				"$([ -n "$obc" ] && echo - || echo FAIL)"
-		fi
+		cmp_row "g $label cold cache, all $n roots, json" "$obc" "${tb:-}" 0.05 "<= 0.05 (20x)" x -
+	fi
+
+	# --- (g') the decompression floor of (g) on compressed trees ------------
+	# A cold run must read every module's .modinfo, and .modinfo sits in the
+	# middle of the file, behind sections only the section table at the end
+	# describes: xz and zstd streams cannot be cut short there, so each module
+	# is decompressed whole. The floor is the plain decompressors doing just
+	# that over the same files on every CPU (xargs -P), output discarded.
+	if [ "$STANDIN" = 0 ] && [ -n "${obc:-}" ] && [[ "$(meta "$sys" compression)" == *.ko.* ]]; then
+		local of
+		{
+			printf '#!/usr/bin/env bash\nset -eo pipefail\ncd %q\n' "$R"
+			printf 'find . -name "*.ko.xz" -print0 | xargs -0r -P%s -n 64 xz -dc >/dev/null\n' "$(nproc)"
+			printf 'find . -name "*.ko.zst" -print0 | xargs -0r -P%s -n 64 zstd -dcq >/dev/null\n' "$(nproc)"
+		} >"$WORK/$tag.floor.sh"
+		of=$(measure "$tag.g.floor" "$BENCH_RUNS" 1 bash "$WORK/$tag.floor.sh") || of=
+		cmp_row "g' $label cold, all roots vs decompressing all" "$obc" "$of" 1.5 "<= 1.5"
 	fi
 
 	# --- (e, f, h) module images, on BENCH_IMAGE_TREES only --------------
@@ -659,24 +664,8 @@ bench_image() {
 			te=
 			note "$label (e): dracut-install failed (exit $trc): $(head -n1 "$D/dracut.err")"
 		fi
-		if [ -n "$oe" ] && [ -n "$te" ]; then
-			rat=$(ratio "${oe#* }" "${te#* }")
-			row "e $label install all $n into dir vs dracut-install" "$(fmt_s "${oe% *}") / $(fmt_s "${oe#* }")" \
-				"$(fmt_s "${te% *}") / $(fmt_s "${te#* }")" \
-				"$rat ($(awk -v r="$rat" 'BEGIN { if (r > 0) printf "%.1fx", 1 / r }'))" \
-				"<= 0.2 (5x)" "$(le "$rat" 0.2 && echo PASS || echo MISS)"
-		else
-			row "e $label install all $n into dir vs dracut-install" "${oe:+ok}${oe:-FAILED}" "${te:+ok}${te:-FAILED}" "" "<= 0.2 (5x)" \
-				"$([ -n "$oe" ] && echo MISS || echo FAIL)"
-		fi
-		if [ -n "$oe" ] && [ -n "$ce" ]; then
-			rat=$(ratio "${oe#* }" "${ce#* }")
-			row "e $label install all $n into dir vs cp --parents" "$(fmt_s "${oe% *}") / $(fmt_s "${oe#* }")" \
-				"$(fmt_s "${ce% *}") / $(fmt_s "${ce#* }")" "$rat" "<= 2.0" "$(le "$rat" 2.0 && echo PASS || echo MISS)"
-		else
-			row "e $label install all $n into dir vs cp --parents" "${oe:+ok}${oe:-FAILED}" "${ce:+ok}${ce:-FAILED}" "" "<= 2.0" \
-				"$([ -n "$oe" ] && echo MISS || echo FAIL)"
-		fi
+		cmp_row "e $label install all $n into dir vs dracut-install" "$oe" "$te" 0.2 "<= 0.2 (5x)" x MISS
+		cmp_row "e $label install all $n into dir vs cp --parents" "$oe" "$ce" 2.0 "<= 2.0" "" MISS
 	fi
 	if [ -n "$erss" ] && [ "$erc" = 0 ]; then
 		row "h $label peak RSS of (e)" "$(awk -v k="$erss" 'BEGIN {printf "%.1f MiB", k / 1024}')" "" "" "<= 64 MiB" \
@@ -722,16 +711,7 @@ bench_image() {
 		else
 			note "$label (f): dracut-install pipeline failed (exit $ftrc): $(head -n1 "$D/f.dracut.err")"
 		fi
-		if [ -n "$fo" ] && [ -n "$ft" ]; then
-			rat=$(ratio "${fo#* }" "${ft#* }")
-			row "f $label host image (${#roots[@]} roots), cpio.zst" "$(fmt_s "${fo% *}") / $(fmt_s "${fo#* }")" \
-				"$(fmt_s "${ft% *}") / $(fmt_s "${ft#* }")" \
-				"$rat ($(awk -v r="$rat" 'BEGIN { if (r > 0) printf "%.1fx", 1 / r }'))" \
-				"<= 0.333 (3x)" "$(le "$rat" 0.3334 && echo PASS || echo MISS)"
-		else
-			row "f $label host image (${#roots[@]} roots), cpio.zst" "${fo:+ok}${fo:-FAILED}" "${ft:+ok}${ft:-FAILED}" "" "<= 0.333 (3x)" \
-				"$([ -n "$fo" ] && echo MISS || echo FAIL)"
-		fi
+		cmp_row "f $label host image (${#roots[@]} roots), cpio.zst" "$fo" "$ft" 0.3334 "<= 0.333 (3x)" x MISS
 	fi
 
 	# --- (i) plain cpio of the xe ext4 nvme closure vs bsdcpio of the same files ---
@@ -751,14 +731,7 @@ bench_image() {
 		it=$(measure "$tag.i.bsdcpio" "$BENCH_RUNS" 1 bash "$D/i.sh") || it=
 	fi
 	note "$label (i): ${iroots[*]}: $(wc -l <"$D/i.list") module files; ours also writes the trimmed indexes and directories"
-	if [ -n "$io" ] && [ -n "$it" ]; then
-		irat=$(ratio "${io#* }" "${it#* }")
-		row "i $label cpio of the ${iroots[*]} closure vs bsdcpio" "$(fmt_s "${io% *}") / $(fmt_s "${io#* }")" \
-			"$(fmt_s "${it% *}") / $(fmt_s "${it#* }")" "$irat" "<= 1.5" \
-			"$(le "$irat" 1.5 && echo PASS || echo MISS)"
-	else
-		row "i $label cpio of the ${iroots[*]} closure vs bsdcpio" "${io:+ok}${io:-FAILED}" "${it:+ok}${it:-FAILED}" "" "<= 1.5" FAIL
-	fi
+	cmp_row "i $label cpio of the ${iroots[*]} closure vs bsdcpio" "$io" "$it" 1.5 "<= 1.5"
 	rm -rf "$D"
 }
 
