@@ -3,7 +3,8 @@
 #   make check           install missing dependencies, build, run every test
 #   make demo            install missing dependencies, build, run on an example tree
 #   make install         PREFIX=/usr/local DESTDIR=
-#   make check SANITIZE=1   ASan + UBSan;  make check VALGRIND=1   CLI tests under valgrind
+#   make check SANITIZE=1   ASan + UBSan;  make check VALGRIND=1   tests under valgrind
+#   make check-all       what CI runs: check, SANITIZE=1, VALGRIND=1, then check-fuzz
 
 VERSION     := 0.1.0
 SOVERSION   := 0
@@ -65,7 +66,7 @@ EXAMPLE    := $(B)/examples/closure
 FIXTURE_SPECS := $(wildcard tests/fixtures/*.spec)
 FIXTURES      := $(FIXTURE_SPECS:tests/fixtures/%.spec=$(B)/fixtures/%/.stamp)
 
-.PHONY: all deps check check-run demo demo-run bench install uninstall clean fixtures \
+.PHONY: all deps check check-all check-run demo demo-run bench install uninstall clean fixtures \
 	fuzz fuzz-build fuzz-deps check-fuzz fuzz-replay \
 	format
 
@@ -143,13 +144,26 @@ fixtures: $(FIXTURES)
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
+# What CI runs (.ci/run, the README's test command): the plain suite, then the same
+# under ASan+UBSan, then under valgrind, then every fuzz target for FUZZ_SECONDS (30).
+check-all: deps
+	@$(MAKE) --no-print-directory check-run
+	@$(MAKE) --no-print-directory check-run SANITIZE=1
+	@$(MAKE) --no-print-directory check-run VALGRIND=1
+	@$(MAKE) --no-print-directory check-fuzz
+
 TEST_ENV = LD_LIBRARY_PATH=$(CURDIR)/$(B) MODSET=$(CURDIR)/$(BIN) \
 	FIXTURES=$(CURDIR)/$(B)/fixtures SRCDIR=$(CURDIR) BUILDDIR=$(CURDIR)/$(B) \
 	VALGRIND=$(VALGRIND) XDG_CACHE_HOME=$(CURDIR)/$(B)/xdg-cache
 
+# VALGRIND=1: the Check suites run under valgrind too (in one process: CK_FORK=no).
+VG_RUN   = CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect
+VG_CHECK = $(if $(filter 1,$(VALGRIND)),$(VG_RUN),CK_FORK=yes)
+
 check-run: all $(CHECK_BIN) fixtures $(REPLAY_BINS)
 	@set -e; for t in $(CHECK_BIN); do \
-		echo "== $$t"; $(TEST_ENV) CK_FORK=yes $$t; done
+		echo "== $$t"; $(TEST_ENV) $(VG_CHECK) $$t; done
 	@$(TEST_ENV) sh tests/cli/run.sh
 	@$(MAKE) --no-print-directory fuzz-replay
 

@@ -34,6 +34,8 @@ PC_MODULES="libkmod libzstd json-c libarchive check"
 TOOLS="gcc make pkg-config depmod modprobe modinfo xz zstd bsdcpio cpio"
 # The compressors the --check tests (tests/cli/check-*.sh) build images with.
 TOOLS="$TOOLS gzip bzip2 lz4"
+# make check VALGRIND=1 (and check-all, what CI runs).
+TOOLS="$TOOLS valgrind"
 # The generators the hook tests (tests/cli/hook-*.sh) build real images with:
 # Debian packages both (dracut-core, initramfs-tools), so apt-get systems get them.
 if command -v apt-get >/dev/null 2>&1; then
@@ -68,13 +70,15 @@ if command -v apt-get >/dev/null 2>&1; then
 		gcc make pkg-config libc6-dev \
 		libkmod-dev libzstd-dev libjson-c-dev libarchive-dev check \
 		kmod xz-utils zstd libarchive-tools cpio gzip bzip2 lz4 \
-		dracut-core initramfs-tools >/dev/null
+		dracut-core initramfs-tools \
+		valgrind >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
 	$SUDO dnf install -y gcc make pkgconf-pkg-config kmod-devel libzstd-devel \
-		json-c-devel libarchive-devel check-devel kmod xz zstd bsdtar cpio gzip bzip2 lz4
+		json-c-devel libarchive-devel check-devel kmod xz zstd bsdtar cpio gzip bzip2 lz4 \
+		valgrind
 elif command -v pacman >/dev/null 2>&1; then
 	$SUDO pacman -Sy --needed --noconfirm gcc make pkgconf kmod zstd json-c \
-		libarchive check xz cpio gzip bzip2 lz4
+		libarchive check xz cpio gzip bzip2 lz4 valgrind
 else
 	echo "install-deps: no supported package manager; install:$missing" >&2
 	exit 1

@@ -6,11 +6,28 @@
 #
 # Env: MODSET (binary), FIXTURES (built trees), SRCDIR, BUILDDIR; VALGRIND=1 runs every
 # initrd-modset call under valgrind (leaks and errors fail the test).
+# CLI_TESTS="a b" runs only those; CLI_JOBS=N runs N tests at once (default: the
+# number of CPUs); results are printed in name order either way.
 # UPDATE=1 rewrites the .expected files from the current output (review the diff!).
 set -u
 
 : "${MODSET:?}" "${FIXTURES:?}" "${SRCDIR:?}" "${BUILDDIR:?}"
 dir="$SRCDIR/tests/cli"
+
+# run.sh --one WORK NAME: run one test, leave WORK/NAME.out and WORK/NAME.rc.
+if [ "${1:-}" = --one ]; then
+	work=$2 name=$3
+	T="$work/$name"
+	mkdir -p "$T"
+	out="$work/$name.out"
+	# Each test has its own (cold) module-facts cache, so tests never see each other's.
+	XDG_CACHE_HOME="$work/$name.xdg-cache" T="$T" sh "$dir/$name.sh" > "$out.raw" 2>&1
+	echo $? > "$work/$name.rc"
+	sed -e "s|$FIXTURES|@FIXTURES@|g" -e "s|$T|@T@|g" -e "s|$SRCDIR|@SRCDIR@|g" \
+		"$out.raw" > "$out"
+	exit 0
+fi
+
 # A private work directory per run, so that two runs never share one (kept when a
 # test fails, for a look; CLI_WORKDIR names a fixed one).
 if [ -n "${CLI_WORKDIR:-}" ]; then
@@ -31,26 +48,27 @@ EOW
 fi
 export MODSET FIXTURES SRCDIR BUILDDIR
 export LC_ALL=C
-# Never the user's cache; each run starts cold.
-XDG_CACHE_HOME="$work/xdg-cache"
-export XDG_CACHE_HOME
 
-pass=0 fail=0 failed=""
+names=""
 for t in "$dir"/*.sh; do
 	name=$(basename "$t" .sh)
 	case "$name" in run | lib) continue ;; esac
 	if [ -n "${CLI_TESTS:-}" ]; then
 		case " $CLI_TESTS " in *" $name "*) ;; *) continue ;; esac
 	fi
-	T="$work/$name"
-	mkdir -p "$T"
+	names="$names $name"
+done
+
+jobs=${CLI_JOBS:-$(nproc 2>/dev/null || echo 1)}
+# shellcheck disable=SC2086
+printf '%s\n' $names | xargs -r -P "$jobs" -I{} sh "$0" --one "$work" {}
+
+pass=0 fail=0 failed=""
+for name in $names; do
 	out="$work/$name.out"
-	T="$T" sh "$t" > "$out.raw" 2>&1
-	rc=$?
-	sed -e "s|$FIXTURES|@FIXTURES@|g" -e "s|$T|@T@|g" -e "s|$SRCDIR|@SRCDIR@|g" \
-		"$out.raw" > "$out"
+	rc=$(cat "$work/$name.rc" 2>/dev/null || echo 127)
 	ok=1
-	[ $rc -eq 0 ] || ok=0
+	[ "$rc" -eq 0 ] || ok=0
 	if [ -f "$dir/$name.expected" ]; then
 		if [ "${UPDATE:-}" = 1 ]; then
 			cp "$out" "$dir/$name.expected"
