@@ -603,7 +603,41 @@ static bool blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* modules.dep and modules.dep.bin; fills t->kept. */
+/*
+ * -EBADMSG with "DIR/NAME:LINE: NUL byte" when the text file @name (@len bytes at
+ * @buf) holds a NUL byte, 0 otherwise. For the files whose lines become keys or
+ * values of a .bin index (C strings) or module paths: depmod never writes a NUL
+ * into them, and a line cut there would not say what the source's indexes say.
+ */
+static int refuse_nul(struct trim *t, const char *name, const char *buf, size_t len)
+{
+	const char *z = memchr(buf, '\0', len);
+	unsigned int lineno = 1;
+
+	if (!z)
+		return 0;
+	for (const char *q = buf; q < z; q++)
+		if (*q == '\n')
+			lineno++;
+	return trim_err(t, -EBADMSG, "%s/%s:%u: NUL byte", t->moddir, name, lineno);
+}
+
+/* The end of the line at @p: its '\n', or @end (where a '\n' is put: the buffer
+ * has room, read_regular_file() ends it with a NUL) for a last line without one. A
+ * NUL byte never ends a line here. */
+static char *line_end(char *p, char *end)
+{
+	char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	if (!nl) {
+		nl = end;
+		*end = '\n';
+	}
+	return nl;
+}
+
+/* modules.dep and modules.dep.bin; fills t->kept. A NUL byte in modules.dep is
+ * refused (refuse_nul()): its lines are the values of modules.dep.bin. */
 static int trim_dep(struct trim *t)
 {
 	struct kindex *idx = NULL;
@@ -616,6 +650,11 @@ static int trim_dep(struct trim *t)
 	r = slurp(t->moddir, "modules.dep", &buf, &len);
 	if (r < 0)
 		return trim_err(t, r, "%s/modules.dep: %s", t->moddir, strerror(-r));
+	r = refuse_nul(t, "modules.dep", buf, len);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
 	idx = kindex_new();
 	if (!idx) {
 		free(buf);
@@ -625,9 +664,7 @@ static int trim_dep(struct trim *t)
 		char *colon, *name = NULL;
 		bool keep;
 
-		nl = strchr(p, '\n');
-		if (!nl) /* a last line without newline */
-			nl = end, *end = '\n';
+		nl = line_end(p, end);
 		lineno++;
 		if (nl == p)
 			continue;
@@ -724,7 +761,10 @@ static int trim_dep(struct trim *t)
  * A text file of lines naming a module in word @field (0-based); comment lines
  * ('#') kept (when @comments_need_entry, only if an entry is kept). @bin_name:
  * also write an index whose key is word 1 (normalized as an alias when
- * @normalize) and whose value is the module name.
+ * @normalize) and whose value is the module name; such a file must hold no NUL
+ * byte. In the others (modules.softdep, .weakdep, .devname, read by libkmod and
+ * kmod as C strings) a line is read up to a NUL byte, as they read it, and kept
+ * whole, so that they read the kept line in the image as in the tree.
  */
 static int trim_text(struct trim *t, const char *name, unsigned int field,
 		     bool comments_need_entry, const char *bin_name, bool normalize)
@@ -741,31 +781,38 @@ static int trim_text(struct trim *t, const char *name, unsigned int field,
 		return 0;
 	if (r < 0)
 		return trim_err(t, r, "%s/%s: %s", t->moddir, name, strerror(-r));
+	if (bin_name)
+		r = refuse_nul(t, name, buf, len);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
 	if (bin_name && !(idx = kindex_new())) {
 		free(buf);
 		return -ENOMEM;
 	}
 	for (p = buf, end = buf + len; p < end && r >= 0; p = nl + 1) {
-		char *w[3] = { 0 }, *we[3] = { 0 }, *q;
+		char *w[3] = { 0 }, *we[3] = { 0 }, *q, *stop;
 		const struct kept *k;
 		unsigned int nw = 0;
 		char save;
 
-		nl = strchr(p, '\n');
-		if (!nl)
-			nl = end, *end = '\n';
+		nl = line_end(p, end);
 		if (*p == '#') {
 			buf_add(comments_need_entry && !any ? &comments : &text, p,
 				(size_t)(nl - p + 1));
 			continue;
 		}
-		for (q = p; q < nl && nw < 3;) {
-			while (q < nl && blank(*q))
+		stop = memchr(p, '\0', (size_t)(nl - p));
+		if (!stop)
+			stop = nl;
+		for (q = p; q < stop && nw < 3;) {
+			while (q < stop && blank(*q))
 				q++;
-			if (q == nl)
+			if (q == stop)
 				break;
 			w[nw] = q;
-			while (q < nl && !blank(*q))
+			while (q < stop && !blank(*q))
 				q++;
 			we[nw++] = q;
 		}
@@ -832,12 +879,15 @@ static int trim_order(struct trim *t)
 		return 0;
 	if (r < 0)
 		return trim_err(t, r, "%s/modules.order: %s", t->moddir, strerror(-r));
+	r = refuse_nul(t, "modules.order", buf, len);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
 	for (p = buf, end = buf + len; p < end; p = nl + 1) {
 		char *name;
 
-		nl = strchr(p, '\n');
-		if (!nl)
-			nl = end, *end = '\n';
+		nl = line_end(p, end);
 		name = path_modname(p, (size_t)(nl - p));
 		if (!name) {
 			free(buf);
@@ -865,6 +915,11 @@ static int trim_builtin(struct trim *t)
 		return 0;
 	if (r < 0)
 		return trim_err(t, r, "%s/modules.builtin: %s", t->moddir, strerror(-r));
+	r = refuse_nul(t, "modules.builtin", buf, len);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
 	idx = kindex_new();
 	if (!idx) {
 		free(buf);

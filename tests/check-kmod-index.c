@@ -469,6 +469,75 @@ START_TEST(trim_errors_and_decompress)
 }
 END_TEST
 
+static const struct kmod_file *find_file(const struct kmod_files *files, const char *name)
+{
+	for (size_t i = 0; i < files->n; i++)
+		if (streq(files->v[i].name, name))
+			return &files->v[i];
+	return NULL;
+}
+
+/*
+ * A NUL byte: refused, naming the file and line, in the files whose lines become
+ * .bin keys or values (modules.dep, .alias, .symbols, .order, .builtin); in
+ * modules.softdep (read by libkmod as C strings) the line is read up to it and kept
+ * whole, and never swallows the lines after it.
+ */
+START_TEST(trim_nul_byte)
+{
+	static const char *const refused[] = { "modules.dep", "modules.alias",
+					       "modules.symbols", "modules.order",
+					       "modules.builtin" };
+	static const char dep[] = "kernel/a.ko:\nkernel/b.ko: kernel/a.ko\n";
+	static const char nul[] = "kernel/a.ko:\n"
+				  "kernel/b.ko:\0 kernel/a.ko\n"
+				  "kernel/c.ko:\n";
+	static const char soft[] = "softdep a\0junk pre: b\n"
+				   "softdep c pre: a\n"
+				   "softdep b post: a\n";
+	char *md = xasprintf("%s/lib/modules/1.0", tmp), err[512], *want;
+	struct kmod_files files;
+	const struct kmod_file *f;
+
+	mkdir_p(md);
+	free(write_bytes(md, "modules.dep", nul, sizeof(nul) - 1));
+	ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err, sizeof(err)),
+			 -EBADMSG);
+	want = xasprintf("%s/modules.dep:2: NUL byte", md);
+	ck_assert_str_eq(err, want);
+	free(want);
+	ck_assert_uint_eq(files.n, 0);
+	ck_assert_ptr_null(files.v);
+
+	free(write_text(md, "modules.dep", dep));
+	for (size_t i = 1; i < ARRAY_SIZE(refused); i++) {
+		char *p = xasprintf("%s/%s", md, refused[i]);
+
+		free(write_bytes(md, refused[i], "x\n\n\0y\n", 6));
+		ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err,
+						   sizeof(err)),
+				 -EBADMSG);
+		want = xasprintf("%s:3: NUL byte", p);
+		ck_assert_str_eq(err, want);
+		free(want);
+		ck_assert_int_eq(unlink(p), 0);
+		free(p);
+	}
+
+	free(write_bytes(md, "modules.softdep", soft, sizeof(soft) - 1));
+	ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err, sizeof(err)),
+			 0);
+	f = find_file(&files, "modules.softdep");
+	ck_assert_ptr_nonnull(f);
+	/* module a's line whole, c's dropped (no such module), b's kept */
+	ck_assert_uint_eq(f->len, strlen("softdep a") + 1 + strlen("junk pre: b\n") +
+					  strlen("softdep b post: a\n"));
+	ck_assert_mem_eq(f->data, "softdep a\0junk pre: b\nsoftdep b post: a\n", f->len);
+	kmod_files_done(&files);
+	free(md);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kmod-index");
@@ -486,5 +555,6 @@ int main(void)
 	tcase_add_loop_test(tc, fixture_bytes_identical, 0, ARRAY_SIZE(fixtures));
 	tcase_add_test(tc, trimmed_equals_depmod);
 	tcase_add_test(tc, trim_errors_and_decompress);
+	tcase_add_test(tc, trim_nul_byte);
 	return run_suite(s);
 }

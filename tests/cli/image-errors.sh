@@ -2,7 +2,7 @@
 # Bad input and output for --format cpio / dir: a clear error naming the file, exit
 # 2, and no output file (nor temporary file) left: an unreadable module, a corrupt
 # .ko.zst / .ko.xz with --decompress-modules, a modules.dep path outside the tree,
-# a full disk (a file size limit), a terminal as output.
+# a NUL byte in modules.dep, a full disk (a file size limit), a terminal as output.
 . "$SRCDIR/tests/cli/lib.sh"
 M=$(copytree hard)
 mkdir -p "$T/out"
@@ -47,6 +47,13 @@ echo "== a modules.dep path outside the tree"
 cp "$M/modules.dep" "$T/dep.save"
 echo "../../../../etc/evil.ko:" >> "$M/modules.dep"
 ms -q -r "$M" -f cpio -o "$T/out/m.cpio" lonely
+lsa "$T/out"
+cp "$T/dep.save" "$M/modules.dep"
+
+echo "== a NUL byte in modules.dep (line 3): refused, its lines are index values"
+{ head -n 2 "$T/dep.save"; printf 'kernel/\000'; tail -n +3 "$T/dep.save"; } > "$M/modules.dep"
+ms -q -r "$M" -f cpio -o "$T/out/m.cpio" lonely
+ms -q -r "$M" -f dir -o "$T/out/d" lonely
 lsa "$T/out"
 cp "$T/dep.save" "$M/modules.dep"
 

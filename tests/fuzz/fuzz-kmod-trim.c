@@ -100,13 +100,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (!e)
 			e = end;
-		/* FIXME known issue (tests/fuzz/known/kmod-trim-nul-in-modules-dep): a NUL
-		 * byte in modules.dep ends the search for the line's newline (strchr), so
-		 * the rest of the file becomes part of that line, in modules.dep but not in
-		 * modules.dep.bin. Skipped until kmod_trim_indexes() handles it (FUZZ_KNOWN=1: not
-		 * skipped). */
-		if (i == 0 && memchr(p, 0, (size_t)(e - p)) && !fuzz_known_issues())
-			return -1;
 		fuzz_write(fuzz_path(0, files[i]), p, (size_t)(e - p));
 		p = e < end ? e + 6 : end;
 	}
