@@ -1679,7 +1679,7 @@ static int report_json(FILE *f, const struct checker *c, const struct roots *use
 							       JSON_C_TO_STRING_NOSLASHESCAPE),
 		  f) == EOF ||
 	    fputc('\n', f) == EOF)
-		r = -EIO;
+		r = errno ? -errno : -EIO; /* the write's errno: ENOSPC, EFBIG, ... */
 	json_object_put(root);
 	return r;
 }
@@ -1780,7 +1780,8 @@ int check_image_run(struct modset_ctx *ctx, const struct check_image *img, const
 		r = report_json(out.fp, &c, &used, errors, warnings);
 	} else {
 		report_text(out.fp, &c, errors, warnings);
-		r = ferror(out.fp) ? -EIO : 0;
+		/* flushed here: a failed write is tried again, and says why (ENOSPC) */
+		r = fflush(out.fp) == EOF || ferror(out.fp) ? (errno ? -errno : -EIO) : 0;
 	}
 	if (r < 0)
 		outfile_abort(&out);

@@ -163,8 +163,9 @@ static int read_proc_modules(const char *path, struct roots *out)
 		r = roots_add(out, line);
 	}
 	if (r == 0 && ferror(f)) {
-		r = -EIO;
-		herr(path, EIO);
+		/* getline() failed last, its errno says why (EISDIR for a directory) */
+		r = errno ? -errno : -EIO;
+		herr(path, -r);
 	}
 	free(line);
 	fclose(f);

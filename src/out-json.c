@@ -168,7 +168,7 @@ static int json_close(struct output *out)
 								 JSON_C_TO_STRING_NOSLASHESCAPE),
 		  out->fp) == EOF ||
 	    fputc('\n', out->fp) == EOF)
-		r = -EIO;
+		r = errno ? -errno : -EIO; /* the write's errno: ENOSPC, EFBIG, ... */
 	json_object_put(root);
 	out->state = NULL;
 	return r;

@@ -11,7 +11,7 @@ static int list_entry(struct output *out, const struct modset_module *mod)
 	if (!path)
 		return 0;
 	if (fputs(path, out->fp) == EOF || fputc(out->opts->null_sep ? '\0' : '\n', out->fp) == EOF)
-		return -EIO;
+		return errno ? -errno : -EIO; /* the write's errno: ENOSPC, EFBIG, ... */
 	return 0;
 }
 

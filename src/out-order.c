@@ -8,7 +8,7 @@ static int order_entry(struct output *out, const struct modset_module *mod)
 {
 	if (fputs(modset_module_get_name(mod), out->fp) == EOF ||
 	    fputc(out->opts->null_sep ? '\0' : '\n', out->fp) == EOF)
-		return -EIO;
+		return errno ? -errno : -EIO; /* the write's errno: ENOSPC, EFBIG, ... */
 	return 0;
 }
 

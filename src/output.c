@@ -150,7 +150,7 @@ int outfile_commit(struct outfile *f)
 	}
 	if (f->fp == stdout) {
 		if (fflush(stdout) != 0 || ferror(stdout))
-			r = -errno ? -errno : -EIO;
+			r = errno ? -errno : -EIO;
 		f->fp = NULL;
 		return r;
 	}

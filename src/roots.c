@@ -62,8 +62,9 @@ int roots_add_file(struct roots *r, const char *path, unsigned int *errline)
 		if (ret < 0)
 			break;
 	}
+	/* getline() failed last, its errno says why (EISDIR for a directory) */
 	if (ret == 0 && ferror(f))
-		ret = -EIO;
+		ret = errno ? -errno : -EIO;
 	free(line);
 	if (f != stdin)
 		fclose(f);

@@ -66,7 +66,7 @@ int why_print(FILE *fp, const struct modset_set *set, const char *name, bool jso
 								      JSON_C_TO_STRING_NOSLASHESCAPE),
 			     fp) == EOF ||
 		       fputc('\n', fp) == EOF))
-		r = -EIO;
+		r = errno ? -errno : -EIO;
 	json_object_put(root);
 	return r;
 }
