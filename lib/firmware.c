@@ -4,7 +4,9 @@
  * up in the firmware directories the way the kernel's loader does (first directory
  * that has it; the name, then NAME.zst, then NAME.xz), glob names matching every file.
  * A file that is a symlink stays a symlink; what it points to is included too, and
- * must stay inside the same firmware directory.
+ * must stay inside the same firmware directory: nothing outside the firmware
+ * directories is ever an item. A symlink loop, which the kernel cannot open
+ * (ELOOP), is passed over like a missing file, and named in the missing item.
  */
 #include <errno.h>
 #include <glob.h>
@@ -16,6 +18,7 @@
 
 #include "libmodset-private.h"
 
+/* symlinks followed at most in one lookup, as the kernel (MAXSYMLINKS) */
 #define LINK_MAX_DEPTH 40
 
 struct fw_item {
@@ -29,6 +32,7 @@ struct fw_item {
 struct fw_missing {
 	char *name;
 	const char *from; /* borrowed from the set */
+	char *loop;	  /* a symlink loop met looking it up, or NULL */
 };
 
 struct modset_firmware {
@@ -67,8 +71,10 @@ MODSET_EXPORT struct modset_firmware *modset_firmware_unref(struct modset_firmwa
 		fw_item_free(fw->items.v[i]);
 	ptrv_done(&fw->items);
 	hmap_done(&fw->by_rel);
-	for (size_t i = 0; i < fw->n_missing; i++)
+	for (size_t i = 0; i < fw->n_missing; i++) {
 		free(fw->missing[i].name);
+		free(fw->missing[i].loop);
+	}
 	free(fw->missing);
 	modset_set_unref(fw->set);
 	free(fw);
@@ -163,148 +169,258 @@ static char *rel_link(const char *from_rel, const char *to_rel)
 	return out;
 }
 
-/*
- * Add the file ROOT/@rel (lstat'ed as @st) wanted by @from as @name; follow a
- * symlink to its target. 0 or -errno (logged).
- */
-static int add_file(struct modset_firmware *fw, const struct fw_dir *d, const char *name,
-		    const char *rel, const char *from, unsigned int depth)
+/* @p (absolute) is ROOT or below it. */
+static bool under_root(const struct fw_dir *d, const char *p)
 {
-	struct modset_ctx *ctx = fw->set->ctx;
-	struct fw_item *it;
-	struct stat st;
-	_cleanup_free_ char *path = path_join(d->root, rel);
-	_cleanup_free_ char *real = NULL;
 	size_t rootlen = strlen(d->root);
+
+	return strncmp(p, d->root, rootlen) == 0 && (p[rootlen] == '/' || p[rootlen] == '\0');
+}
+
+/* One step of a symlink chain: ROOT/@rel, a symlink to @link or the file it ends in. */
+struct fw_step {
+	char *rel;
+	char *link; /* relative to the directory of @rel; NULL for the file */
+};
+
+/*
+ * Check ROOT/@rel: the directories on the way must not lead out of ROOT, and it
+ * must be a regular file or a symlink (*is_link then set). 0; -ELOOP, not logged,
+ * when the path loops (a directory symlink loop); another -errno, logged.
+ */
+static int check_step(struct modset_ctx *ctx, const struct fw_dir *d, const char *rel,
+		      bool *is_link)
+{
+	_cleanup_free_ char *path = path_join(d->root, rel);
+	_cleanup_free_ char *dir = NULL, *real = NULL;
+	struct stat st;
+	char *slash;
 	int r;
 
 	if (!path)
 		return -ENOMEM;
-	it = hmap_get(&fw->by_rel, rel);
-	if (it)
-		return add_from(it, from);
-	if (depth > LINK_MAX_DEPTH) {
-		ERR(ctx, "%s: too many levels of symbolic links\n", path);
-		return -ELOOP;
-	}
 	if (lstat(path, &st) < 0) {
 		r = -errno;
-		ERR(ctx, "%s: %s\n", path, strerror(-r));
+		if (r != -ELOOP)
+			ERR(ctx, "%s: %s\n", path, strerror(-r));
 		return r;
 	}
-	/* the directories on the way must not lead out of the root */
-	{
-		_cleanup_free_ char *dir = strdup(path);
-		char *slash;
-
-		if (!dir)
-			return -ENOMEM;
-		slash = strrchr(dir, '/');
-		*slash = '\0';
-		real = realpath(dir, NULL);
-		if (!real) {
-			r = -errno;
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	real = realpath(dir, NULL);
+	if (!real) {
+		r = -errno;
+		if (r != -ELOOP)
 			ERR(ctx, "%s: %s\n", dir, strerror(-r));
-			return r;
-		}
-		if (strncmp(real, d->root, rootlen) != 0 ||
-		    (real[rootlen] != '/' && real[rootlen] != '\0')) {
-			ERR(ctx, "%s: leads outside the firmware directory %s\n", path, d->root);
-			return -EXDEV;
-		}
+		return r;
+	}
+	if (!under_root(d, real)) {
+		ERR(ctx, "%s: leads outside the firmware directory %s\n", path, d->root);
+		return -EXDEV;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		ERR(ctx, "%s: not a regular file\n", path);
 		return -EINVAL;
 	}
-	it = calloc(1, sizeof(*it));
-	if (!it)
-		return -ENOMEM;
-	it->name = strdup(name);
-	it->relpath = strdup(rel);
-	it->path = strdup(path);
-	if (!it->name || !it->relpath || !it->path || add_from(it, from) < 0 ||
-	    ptrv_push(&fw->items, it) < 0) {
-		fw_item_free(it);
-		return -ENOMEM;
-	}
-	if (hmap_put(&fw->by_rel, it->relpath, it) < 0)
-		return -ENOMEM;
-	if (S_ISLNK(st.st_mode)) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(path, target, sizeof(target) - 1);
-		_cleanup_free_ char *joined = NULL, *trel = NULL;
-		const char *slash = strrchr(rel, '/');
-		struct stat tst;
+	*is_link = S_ISLNK(st.st_mode);
+	return 0;
+}
 
-		if (n < 0) {
-			r = -errno;
-			ERR(ctx, "%s: %s\n", path, strerror(-r));
+/*
+ * The target of the symlink ROOT/@rel, as a path below ROOT (*ret): a relative
+ * target is taken from the link's directory, an absolute one below the sysroot;
+ * either must stay inside ROOT, and must exist. 0; -ELOOP, not logged, when the
+ * target's path loops; another -errno, logged (-EXDEV outside ROOT, -ENOENT
+ * dangling).
+ */
+static int link_target(struct modset_ctx *ctx, const struct fw_dir *d, const char *rel,
+		       char **ret)
+{
+	_cleanup_free_ char *path = path_join(d->root, rel);
+	_cleanup_free_ char *joined = NULL, *trel = NULL, *tpath = NULL;
+	const char *slash = strrchr(rel, '/');
+	size_t rootlen = strlen(d->root);
+	char target[PATH_MAX];
+	struct stat tst;
+	ssize_t n;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0) {
+		r = -errno;
+		ERR(ctx, "%s: %s\n", path, strerror(-r));
+		return r;
+	}
+	target[n] = '\0';
+	if (target[0] == '/') {
+		/* absolute: meant inside the sysroot */
+		const char *sysroot = modset_get_sysroot(ctx);
+		_cleanup_free_ char *abs = streq(sysroot, "/") ? strdup(target)
+						 : path_join(sysroot, target);
+		_cleanup_free_ char *rabs = NULL;
+		char *s;
+
+		if (!abs)
+			return -ENOMEM;
+		/* its directory, canonical, must be below the root */
+		s = strrchr(abs, '/');
+		*s = '\0';
+		rabs = realpath(abs[0] ? abs : "/", NULL);
+		r = rabs ? 0 : -errno;
+		*s = '/';
+		if (r == -ELOOP || r == -ENOMEM)
+			return r;
+		if (r < 0 && under_root(d, abs)) {
+			ERR(ctx, "%s: dangling symlink to %s (%s)\n", path, target,
+			    strerror(-r));
 			return r;
 		}
-		target[n] = '\0';
-		if (target[0] == '/') {
-			/* absolute: meant inside the sysroot */
-			const char *sysroot = modset_get_sysroot(ctx);
-			_cleanup_free_ char *abs = streq(sysroot, "/") ? strdup(target)
-							 : path_join(sysroot, target);
-			_cleanup_free_ char *rabs = NULL;
-
-			if (!abs)
-				return -ENOMEM;
-			/* its directory, canonical, must be below the root */
-			{
-				char *s = strrchr(abs, '/');
-
-				*s = '\0';
-				rabs = realpath(abs[0] ? abs : "/", NULL);
-				*s = '/';
-			}
-			if (!rabs || strncmp(rabs, d->root, rootlen) != 0 ||
-			    (rabs[rootlen] != '/' && rabs[rootlen] != '\0')) {
-				ERR(ctx, "%s: symlink to %s, outside the firmware directory %s\n",
-				    path, target, d->root);
-				return rabs ? -EXDEV : -ENOENT;
-			}
-			if (asprintf(&joined, "%s%s", rabs + rootlen + (rabs[rootlen] == '/'),
-				     strrchr(abs, '/')) < 0)
-				return -ENOMEM;
-		} else if (asprintf(&joined, "%.*s%s", slash ? (int)(slash - rel + 1) : 0, rel,
-				    target) < 0) {
-			joined = NULL;
-			return -ENOMEM;
-		}
-		trel = rel_normalize(joined[0] == '/' ? joined + 1 : joined);
-		if (!trel) {
-			if (errno == ENOMEM)
-				return -ENOMEM;
+		if (r < 0 || !under_root(d, rabs)) {
 			ERR(ctx, "%s: symlink to %s, outside the firmware directory %s\n", path,
 			    target, d->root);
 			return -EXDEV;
 		}
-		it->link = rel_link(rel, trel);
-		if (!it->link)
+		if (asprintf(&joined, "%s%s", rabs + rootlen + (rabs[rootlen] == '/'), s) < 0) {
+			joined = NULL;
 			return -ENOMEM;
-		{
-			_cleanup_free_ char *tpath = path_join(d->root, trel);
-
-			if (!tpath)
-				return -ENOMEM;
-			if (lstat(tpath, &tst) < 0) {
-				r = -errno;
-				ERR(ctx, "%s: dangling symlink to %s (%s)\n", path, target,
-				    strerror(-r));
-				return r;
-			}
 		}
-		return add_file(fw, d, trel, trel, from, depth + 1);
+	} else if (asprintf(&joined, "%.*s%s", slash ? (int)(slash - rel + 1) : 0, rel,
+			    target) < 0) {
+		joined = NULL;
+		return -ENOMEM;
 	}
+	trel = rel_normalize(joined[0] == '/' ? joined + 1 : joined);
+	if (!trel) {
+		if (errno == ENOMEM)
+			return -ENOMEM;
+		ERR(ctx, "%s: symlink to %s, outside the firmware directory %s\n", path, target,
+		    d->root);
+		return -EXDEV;
+	}
+	tpath = path_join(d->root, trel);
+	if (!tpath)
+		return -ENOMEM;
+	if (lstat(tpath, &tst) < 0) {
+		r = -errno;
+		if (r != -ELOOP)
+			ERR(ctx, "%s: dangling symlink to %s (%s)\n", path, target,
+			    strerror(-r));
+		return r;
+	}
+	*ret = TAKE_PTR(trel);
 	return 0;
 }
 
-/* Look @name (wanted by @from) up; *found set when something matched. */
+/*
+ * The symlink chain from ROOT/@rel to the regular file it ends in: @chain, *n
+ * steps (at most LINK_MAX_DEPTH + 1). 0; -ELOOP, not logged, when the chain comes
+ * back on itself or takes more than LINK_MAX_DEPTH links (the kernel's loader gets
+ * ELOOP: the firmware is missing, not the input corrupt); another -errno, logged.
+ */
+static int walk_chain(struct modset_ctx *ctx, const struct fw_dir *d, const char *rel,
+		      struct fw_step *chain, size_t *n)
+{
+	char *cur = strdup(rel);
+	int r;
+
+	*n = 0;
+	if (!cur)
+		return -ENOMEM;
+	for (;;) {
+		bool is_link = false;
+
+		for (size_t k = 0; k < *n; k++)
+			if (streq(chain[k].rel, cur)) {
+				free(cur);
+				return -ELOOP;
+			}
+		if (*n > LINK_MAX_DEPTH) {
+			free(cur);
+			return -ELOOP;
+		}
+		chain[(*n)++].rel = cur;
+		r = check_step(ctx, d, cur, &is_link);
+		if (r < 0 || !is_link)
+			return r;
+		r = link_target(ctx, d, cur, &cur);
+		if (r < 0)
+			return r;
+		chain[*n - 1].link = rel_link(chain[*n - 1].rel, cur);
+		if (!chain[*n - 1].link) {
+			free(cur);
+			return -ENOMEM;
+		}
+	}
+}
+
+/*
+ * Add the file ROOT/@rel wanted by @from as @name; a symlink stays one, and the
+ * files of its chain are added too (named by their path below ROOT), each wanted
+ * by @from. 0; -ELOOP, not logged, for a symlink loop (see walk_chain()); another
+ * -errno, logged.
+ */
+static int add_file(struct modset_firmware *fw, const struct fw_dir *d, const char *name,
+		    const char *rel, const char *from)
+{
+	struct fw_step chain[LINK_MAX_DEPTH + 1] = { 0 };
+	size_t n = 0;
+	int r;
+
+	r = walk_chain(fw->set->ctx, d, rel, chain, &n);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct fw_item *it = hmap_get(&fw->by_rel, chain[i].rel);
+
+		if (it) {
+			r = add_from(it, from);
+			continue;
+		}
+		it = calloc(1, sizeof(*it));
+		if (!it) {
+			r = -ENOMEM;
+			break;
+		}
+		it->name = strdup(i == 0 ? name : chain[i].rel);
+		it->path = path_join(d->root, chain[i].rel);
+		it->relpath = TAKE_PTR(chain[i].rel);
+		it->link = TAKE_PTR(chain[i].link);
+		if (!it->name || !it->path || add_from(it, from) < 0 ||
+		    ptrv_push(&fw->items, it) < 0) {
+			fw_item_free(it);
+			r = -ENOMEM;
+			break;
+		}
+		if (hmap_put(&fw->by_rel, it->relpath, it) < 0)
+			r = -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(chain[i].rel);
+		free(chain[i].link);
+	}
+	return r;
+}
+
+/* A loop met at @path: the first one is kept in *loop. 0 or -ENOMEM. */
+static int note_loop(char **loop, const char *path)
+{
+	if (*loop)
+		return 0;
+	*loop = strdup(path);
+	return *loop ? 0 : -ENOMEM;
+}
+
+/*
+ * Look @name (wanted by @from) up; *found set when something matched. A candidate
+ * that is a symlink loop is passed over, as the kernel's loader passes over a
+ * path it cannot open, and the first one met is given in *loop (the caller frees
+ * it; NULL when none) to say why a name is missing.
+ */
 static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs, size_t n_dirs,
-		       const char *name, const char *from, bool *found)
+		       const char *name, const char *from, bool *found, char **loop)
 {
 	static const char *const sfx[] = { "", ".zst", ".xz" };
 	bool glob_name = has_glob(name);
@@ -329,10 +445,21 @@ static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs, si
 			if (!glob_name) {
 				struct stat st;
 
-				if (lstat(pat, &st) < 0 || S_ISDIR(st.st_mode))
+				if (lstat(pat, &st) < 0) {
+					if (errno == ELOOP && note_loop(loop, pat) < 0)
+						return -ENOMEM;
 					continue;
-				*found = true;
-				return add_file(fw, d, name, pat + strlen(d->root) + 1, from, 0);
+				}
+				if (S_ISDIR(st.st_mode))
+					continue;
+				r = add_file(fw, d, name, pat + strlen(d->root) + 1, from);
+				if (r == -ELOOP) {
+					if (note_loop(loop, pat) < 0)
+						return -ENOMEM;
+					continue;
+				}
+				*found = r == 0;
+				return r;
 			}
 			if (glob(pat, GLOB_NOSORT, NULL, &g) != 0) {
 				globfree(&g);
@@ -345,9 +472,12 @@ static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs, si
 
 				if (lstat(p, &st) < 0 || S_ISDIR(st.st_mode))
 					continue;
-				*found = true;
 				r = add_file(fw, d, p + strlen(base) + 1, p + strlen(d->root) + 1,
-					     from, 0);
+					     from);
+				if (r == -ELOOP)
+					r = note_loop(loop, p);
+				else if (r == 0)
+					*found = true;
 			}
 			globfree(&g);
 			if (r < 0)
@@ -357,20 +487,26 @@ static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs, si
 	return 0;
 }
 
-static int add_missing(struct modset_firmware *fw, const char *name, const char *from)
+static int add_missing(struct modset_firmware *fw, const char *name, const char *from,
+		       char *loop)
 {
 	if (fw->n_missing == fw->alloc_missing) {
 		size_t n = fw->alloc_missing ? fw->alloc_missing * 2 : 8;
 		struct fw_missing *p = realloc(fw->missing, n * sizeof(*p));
 
-		if (!p)
+		if (!p) {
+			free(loop);
 			return -ENOMEM;
+		}
 		fw->missing = p;
 		fw->alloc_missing = n;
 	}
 	fw->missing[fw->n_missing].name = strdup(name);
-	if (!fw->missing[fw->n_missing].name)
+	if (!fw->missing[fw->n_missing].name) {
+		free(loop);
 		return -ENOMEM;
+	}
+	fw->missing[fw->n_missing].loop = loop;
 	fw->missing[fw->n_missing++].from = from;
 	return 0;
 }
@@ -523,6 +659,7 @@ MODSET_EXPORT int modset_firmware_resolve(struct modset_set *set, const char *co
 
 		for (size_t k = 0; k < modset_module_get_firmware_count(m) && r == 0; k++) {
 			const char *name = modset_module_get_firmware(m, k);
+			char *loop = NULL;
 			bool found = false;
 
 			if (!path_is_safe_relative(name)) {
@@ -531,9 +668,10 @@ MODSET_EXPORT int modset_firmware_resolve(struct modset_set *set, const char *co
 				r = -EXDEV;
 				break;
 			}
-			r = lookup_name(fw, d, n_dirs, name, m->name, &found);
+			r = lookup_name(fw, d, n_dirs, name, m->name, &found, &loop);
 			if (r == 0 && !found)
-				r = add_missing(fw, name, m->name);
+				r = add_missing(fw, name, m->name, TAKE_PTR(loop));
+			free(loop);
 		}
 	}
 	dirs_free(d, n_dirs);
@@ -598,5 +736,15 @@ MODSET_EXPORT int modset_firmware_missing(const struct modset_firmware *fw, size
 		*name = fw->missing[i].name;
 	if (from)
 		*from = fw->missing[i].from;
+	return 0;
+}
+
+MODSET_EXPORT int modset_firmware_missing_loop(const struct modset_firmware *fw, size_t i,
+					       const char **path)
+{
+	if (!fw || i >= fw->n_missing)
+		return -ERANGE;
+	if (path)
+		*path = fw->missing[i].loop;
 	return 0;
 }

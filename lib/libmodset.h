@@ -336,10 +336,12 @@ struct modset_firmware;
  * that has one of them; a name with glob characters (*?[) takes every matching file
  * of every directory. A file that is a symlink stays one: modset_firmware_get()
  * gives its target (relative) and the target is an item too. Names that find
- * nothing are missing items, not errors.
+ * nothing, or only symlink loops (see modset_firmware_missing_loop()), are missing
+ * items, not errors. Nothing outside the firmware directories is ever an item.
  *
  * Returns 0, or -EXDEV (a name, symlink or directory leading outside its firmware
- * directory), -ENOENT (a dangling symlink), -ELOOP, -ENOMEM; errors are logged.
+ * directory), -ENOENT (a dangling symlink), -EINVAL (not a regular file), -ENOMEM;
+ * errors are logged.
  */
 int modset_firmware_resolve(struct modset_set *set, const char *const *dirs,
 			    struct modset_firmware **ret);
@@ -383,6 +385,16 @@ size_t modset_firmware_missing_count(const struct modset_firmware *fw);
  */
 int modset_firmware_missing(const struct modset_firmware *fw, size_t i, const char **name,
 			    const char **from);
+
+/**
+ * modset_firmware_missing_loop - why missing firmware @i was not found: @path is
+ * set to the absolute path of a symlink loop met looking it up (a chain of symlinks
+ * coming back on itself, or of more than 40 links: the kernel's loader gets ELOOP
+ * there), or to NULL when no file of the name exists. Returns 0, or -ERANGE past
+ * the end.
+ */
+int modset_firmware_missing_loop(const struct modset_firmware *fw, size_t i,
+				 const char **path);
 
 /* ------------------------------------------------------------------------- */
 /* Utilities                                                                   */

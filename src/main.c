@@ -358,18 +358,25 @@ static int report_missing(const struct modset_set *set, const struct options *o)
 	return violations;
 }
 
-/* Firmware that no directory has: warnings, or errors under --strict. */
+/* Firmware that no directory has (or only as a symlink loop): warnings, or errors
+ * under --strict. */
 static int report_missing_firmware(const struct modset_firmware *fw, const struct options *o)
 {
 	size_t n = modset_firmware_missing_count(fw);
 
 	for (size_t i = 0; i < n; i++) {
-		const char *name, *from;
+		const char *name, *from, *loop = NULL;
 
 		modset_firmware_missing(fw, i, &name, &from);
-		if (o->strict || o->verbosity >= 0)
-			msg(o->strict ? "error: " : "warning: ", "%s: firmware %s not found", from,
-			    name);
+		modset_firmware_missing_loop(fw, i, &loop);
+		if (!(o->strict || o->verbosity >= 0))
+			continue;
+		if (loop)
+			msg(o->strict ? "error: " : "warning: ", "%s: firmware %s: symlink loop",
+			    from, loop);
+		else
+			msg(o->strict ? "error: " : "warning: ", "%s: firmware %s not found",
+			    from, name);
 	}
 	return o->strict ? (int)n : 0;
 }

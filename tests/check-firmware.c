@@ -3,7 +3,8 @@
  * lib/firmware.c: modset_firmware_resolve() on a copy of the fw fixture with
  * firmware directories made here: search order (updates/KVER first, lib before
  * usr/lib), suffixes (.zst before .xz), globs, symlinks (kept, target added,
- * rewritten relative when absolute), missing names, escapes and dangling links.
+ * rewritten relative when absolute), missing names, escapes and dangling links,
+ * symlink loops (missing, with the loop's path) and the kernel's 40-link limit.
  */
 #include "check-common.h"
 
@@ -35,7 +36,24 @@ static void link_at(const char *rel, const char *target)
 	free(p);
 }
 
-/* "relpath[->link]:from,from" words for the files, "name/from" for missing */
+static void unlink_at(const char *rel)
+{
+	char *p = xasprintf("%s/%s", tmp, rel);
+
+	ck_assert_int_eq(unlink(p), 0);
+	free(p);
+}
+
+static void mkdir_p_at(const char *rel)
+{
+	char *p = xasprintf("%s/%s", tmp, rel);
+
+	mkdir_p(p);
+	free(p);
+}
+
+/* "relpath[->link]:from,from" words for the files, "missing:name/from" for missing
+ * ones, "missing:name/from@PATH" for those met as a symlink loop at tmp/PATH */
 static char *fw_dump(const char *roots, const char *const *dirs, int *err)
 {
 	struct modset_ctx *ctx = modset_new(md, NULL);
@@ -66,14 +84,23 @@ static char *fw_dump(const char *roots, const char *const *dirs, int *err)
 					     NULL, NULL),
 			 -ERANGE);
 	for (size_t i = 0; i < modset_firmware_missing_count(fw); i++) {
-		const char *name, *from;
+		const char *name, *from, *loop = "x";
 		char *w;
 
 		ck_assert_int_eq(modset_firmware_missing(fw, i, &name, &from), 0);
-		w = xasprintf("missing:%s/%s", name, from);
+		ck_assert_int_eq(modset_firmware_missing_loop(fw, i, &loop), 0);
+		if (loop) {
+			ck_assert(strncmp(loop, tmp, strlen(tmp)) == 0);
+			w = xasprintf("missing:%s/%s@%s", name, from, loop + strlen(tmp) + 1);
+		} else {
+			w = xasprintf("missing:%s/%s", name, from);
+		}
 		sbuf_word(&b, w);
 		free(w);
 	}
+	ck_assert_int_eq(modset_firmware_missing_loop(fw, modset_firmware_missing_count(fw),
+						      NULL),
+			 -ERANGE);
 	modset_firmware_unref(fw);
 	modset_set_unref(set);
 	modset_unref(ctx);
@@ -152,6 +179,77 @@ START_TEST(escapes_and_dangling)
 }
 END_TEST
 
+/*
+ * Symlink loops (to itself, a -> b -> a, a directory loop, more than 40 links) are
+ * missing firmware that says where the loop is, not errors; a loop is passed over
+ * for a file of the name further down the search list, as the kernel does.
+ */
+START_TEST(symlink_loops)
+{
+	int err;
+
+	mkdir_p_at("lib/firmware/d");
+	link_at("lib/firmware/plain.bin", "plain.bin");
+	link_at("lib/firmware/vendor", "d");
+	link_at("lib/firmware/d/a.bin", "b.bin");
+	link_at("lib/firmware/d/b.bin", "../vendor/a.bin");
+	link_at("lib/firmware/missing.bin", "loopdir/x");
+	link_at("lib/firmware/loopdir", "loopdir");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "missing:missing.bin/fwplain@lib/firmware/missing.bin "
+			      "missing:plain.bin/fwplain@lib/firmware/plain.bin "
+			      "missing:vendor/a.bin/fwplain@lib/firmware/vendor/a.bin");
+	ck_assert_int_eq(err, 0);
+	/* found below: the loop is passed over */
+	put("usr/lib/firmware/plain.bin", "usr");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "plain.bin:fwplain "
+			      "missing:missing.bin/fwplain@lib/firmware/missing.bin "
+			      "missing:vendor/a.bin/fwplain@lib/firmware/vendor/a.bin");
+	ck_assert_int_eq(err, 0);
+}
+END_TEST
+
+/* 40 links are followed, as by the kernel; the 41st is a loop. */
+START_TEST(symlink_chain_limit)
+{
+	char name[32], target[32];
+	int err;
+
+	put("lib/firmware/vendor/a.bin.zst", "a");
+	put("lib/firmware/missing.bin", "m");
+	put("lib/firmware/l40", "real");
+	for (int i = 40; i > 1; i--) {
+		snprintf(name, sizeof(name), "lib/firmware/l%d", i - 1);
+		snprintf(target, sizeof(target), "l%d", i);
+		link_at(name, target);
+	}
+	/* plain.bin -> l1 -> ... -> l39 -> l40 (a file): 40 links */
+	link_at("lib/firmware/plain.bin", "l1");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "l1->l2:fwplain l10->l11:fwplain l11->l12:fwplain l12->l13:fwplain "
+			      "l13->l14:fwplain l14->l15:fwplain l15->l16:fwplain l16->l17:fwplain "
+			      "l17->l18:fwplain l18->l19:fwplain l19->l20:fwplain l2->l3:fwplain "
+			      "l20->l21:fwplain l21->l22:fwplain l22->l23:fwplain l23->l24:fwplain "
+			      "l24->l25:fwplain l25->l26:fwplain l26->l27:fwplain l27->l28:fwplain "
+			      "l28->l29:fwplain l29->l30:fwplain l3->l4:fwplain l30->l31:fwplain "
+			      "l31->l32:fwplain l32->l33:fwplain l33->l34:fwplain l34->l35:fwplain "
+			      "l35->l36:fwplain l36->l37:fwplain l37->l38:fwplain l38->l39:fwplain "
+			      "l39->l40:fwplain l4->l5:fwplain l40:fwplain l5->l6:fwplain "
+			      "l6->l7:fwplain l7->l8:fwplain l8->l9:fwplain l9->l10:fwplain "
+			      "missing.bin:fwplain plain.bin->l1:fwplain vendor/a.bin.zst:fwplain");
+	ck_assert_int_eq(err, 0);
+	/* plain.bin -> l0 -> l1 -> ... -> l40: 41 */
+	link_at("lib/firmware/l0", "l1");
+	unlink_at("lib/firmware/plain.bin");
+	link_at("lib/firmware/plain.bin", "l0");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "missing.bin:fwplain vendor/a.bin.zst:fwplain "
+			      "missing:plain.bin/fwplain@lib/firmware/plain.bin");
+	ck_assert_int_eq(err, 0);
+}
+END_TEST
+
 START_TEST(given_dirs_and_no_dirs)
 {
 	char *d1 = xasprintf("%s/fw1", tmp), *d2 = xasprintf("%s/fw2", tmp);
@@ -190,6 +288,8 @@ int main(void)
 	tcase_add_test(tc, globs_builtins_links);
 	tcase_add_test(tc, absolute_link_rewritten);
 	tcase_add_test(tc, escapes_and_dangling);
+	tcase_add_test(tc, symlink_loops);
+	tcase_add_test(tc, symlink_chain_limit);
 	tcase_add_test(tc, given_dirs_and_no_dirs);
 	return run_suite(s);
 }

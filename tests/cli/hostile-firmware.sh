@@ -1,13 +1,16 @@
 #!/bin/sh
 # Firmware files that are not files: a symlink to itself, a loop of three
-# symlinks, a directory, a FIFO (reading it would block forever), symlinks
-# leaving the firmware directory (absolute, or by ".."). lonely (hard tree)
-# needs lonely/fw1.bin and lonely/fw2.bin; fw2.bin is a good file throughout.
-# A directory (or a directory loop) is "not found" (a warning: the image is
-# still made); a link outside the firmware directory or a FIFO is an error naming
-# the file (exit 2, no image, nothing read from outside, no hang). A loop of
-# file symlinks is copied into the image as the links it is, with no warning
-# (the kernel would get ELOOP: reported, see tests/README).
+# symlinks, a chain of 41 links, a directory, a FIFO (reading it would block
+# forever), symlinks leaving the firmware directory (absolute, by "..", at the
+# second link, through a directory symlink). lonely (hard tree) needs
+# lonely/fw1.bin and lonely/fw2.bin; fw2.bin is a good file throughout.
+# A symlink loop (the kernel's loader gets ELOOP: a loop, a directory loop, more
+# than 40 links) is missing firmware, named as a loop: a warning, the image made
+# without it, an error under --strict (exit 3, no image); a loop in updates/ is
+# passed over for the file below it, as the kernel does. A directory is "not
+# found". A link outside the firmware directory or a FIFO is an error naming the
+# file (exit 2, no image, nothing read from outside, no hang): neither the link
+# nor what it points to goes into an image.
 . "$SRCDIR/tests/cli/lib.sh"
 H=$(copytree hard)
 F=$T/hard/lib/firmware/lonely
@@ -23,11 +26,35 @@ run() {
 echo "== fw1.bin -> fw1.bin"
 ln -s fw1.bin "$F/fw1.bin"
 run
-echo "== fw1.bin -> a -> b -> fw1.bin"
+echo "== the same, --strict: an error, exit 3, no image"
+ms -r "$H" --no-cache --strict -f cpio -o "$T/out/img.cpio" lonely
+echo "== the same, -f dir: the directory without it"
+ms -r "$H" --no-cache -f dir -o "$T/out/d" lonely
+(cd "$T/out/d" && find lib/firmware | LC_ALL=C sort)
+rm -rf "$T/out/d"
+echo "== updates/lonely/fw1.bin -> fw1.bin, and a good lonely/fw1.bin: the good one"
+mkdir -p "$T/hard/lib/firmware/updates/lonely"
+ln -s fw1.bin "$T/hard/lib/firmware/updates/lonely/fw1.bin"
 rm "$F/fw1.bin"
+echo fw1 > "$F/fw1.bin"
+run
+rm -r "$T/hard/lib/firmware/updates" "$F/fw1.bin"
+echo "== fw1.bin -> a -> b -> fw1.bin"
 ln -s a "$F/fw1.bin" && ln -s b "$F/a" && ln -s fw1.bin "$F/b"
 run
 rm "$F/fw1.bin" "$F/a" "$F/b"
+echo "== fw1.bin -> l2 -> ... -> l40 -> real.bin: 40 links, found"
+echo real > "$F/real.bin"
+ln -s real.bin "$F/l40"
+i=40
+while [ $i -gt 2 ]; do ln -s "l$i" "$F/l$((i - 1))"; i=$((i - 1)); done
+ln -s l2 "$F/fw1.bin"
+run | awk '/lonely\/l[0-9]/ { n++; next } 1; END { print "and " n " links lonely/lN" }'
+echo "== fw1.bin -> l1 -> l2 -> ... -> real.bin: 41 links, a loop for the kernel"
+rm "$F/fw1.bin"
+ln -s l2 "$F/l1" && ln -s l1 "$F/fw1.bin"
+run
+rm "$F"/l* "$F/fw1.bin" "$F/real.bin"
 echo "== fw1.bin is a directory"
 mkdir "$F/fw1.bin"
 run
@@ -44,6 +71,18 @@ echo "== fw1.bin -> ../../../../../../../../../../../../../../../../etc/hostname
 ln -s ../../../../../../../../../../../../../../../../etc/hostname "$F/fw1.bin"
 run
 rm "$F/fw1.bin"
+echo "== fw1.bin -> a -> /etc/hostname: the second link leaves"
+ln -s a "$F/fw1.bin" && ln -s /etc/hostname "$F/a"
+run
+rm "$F/fw1.bin" "$F/a"
+echo "== fw1.bin -> /lib/firmware/lonely/fw2.bin: absolute, inside (below the sysroot)"
+ln -s /lib/firmware/lonely/fw2.bin "$F/fw1.bin"
+run
+rm "$F/fw1.bin"
+echo "== lonely/sub -> /etc, fw1.bin -> sub/hostname: through a directory symlink"
+ln -s /etc "$F/sub" && ln -s sub/hostname "$F/fw1.bin"
+run
+rm "$F/fw1.bin" "$F/sub"
 echo "== lonely/ -> lonely (the directory loops)"
 mv "$F" "$F.real"
 ln -s lonely "$F"
