@@ -43,10 +43,13 @@ ms -q -r "$M" -f cpio --decompress-modules -o "$T/out/m.cpio.xz" chain1
 lsa "$T/out"
 cp -p "$T/chain1.save" "$f1"
 
-echo "== a modules.dep path outside the tree"
+echo "== a modules.dep path outside the tree (relative; absolute, as a dependency)"
 cp "$M/modules.dep" "$T/dep.save"
 echo "../../../../etc/evil.ko:" >> "$M/modules.dep"
 ms -q -r "$M" -f cpio -o "$T/out/m.cpio" lonely
+cp "$T/dep.save" "$M/modules.dep"
+echo "kernel/evil.ko: kernel/lib/chain1.ko.xz /etc/shadow" >> "$M/modules.dep"
+ms -q -r "$M" -f dir -o "$T/out/d" lonely
 lsa "$T/out"
 cp "$T/dep.save" "$M/modules.dep"
 
