@@ -3,10 +3,15 @@
  * Firmware files of a set: every firmware= name of every module (builtins too) looked
  * up in the firmware directories the way the kernel's loader does (first directory
  * that has it; the name, then NAME.zst, then NAME.xz), glob names matching every file.
- * A file that is a symlink stays a symlink; what it points to is included too, and
- * must stay inside the same firmware directory: nothing outside the firmware
- * directories is ever an item. A symlink loop, which the kernel cannot open
- * (ELOOP), is passed over like a missing file, and named in the missing item.
+ * A file that is a symlink stays a symlink, and what it points to is included too,
+ * while its chain stays inside its firmware directory. A chain that leaves it is
+ * followed to its end inside the sysroot, as the kernel would on the running
+ * system: an end that is a file of a firmware directory is included, and the name
+ * becomes a symlink straight to it (the links on the way, e.g. in /etc/alternatives,
+ * are not included); an end outside every firmware directory is never opened, and
+ * the name is passed over like a missing file. So is a symlink loop, which the
+ * kernel cannot open (ELOOP). Nothing outside the firmware directories is ever an
+ * item; a missing item names the first loop or link leading outside met.
  */
 #include <errno.h>
 #include <glob.h>
@@ -29,10 +34,16 @@ struct fw_item {
 	struct strv from;
 };
 
+/* Why a name was passed over: the first symlink loop or link leading outside met. */
+struct fw_why {
+	char *at; /* absolute path of the file of the name, or NULL */
+	char *to; /* where it leads outside the firmware directories; NULL: a loop */
+};
+
 struct fw_missing {
 	char *name;
 	const char *from; /* borrowed from the set */
-	char *loop;	  /* a symlink loop met looking it up, or NULL */
+	struct fw_why why;
 };
 
 struct modset_firmware {
@@ -43,6 +54,10 @@ struct modset_firmware {
 	struct fw_missing *missing;
 	size_t n_missing, alloc_missing;
 	size_t n_dirs; /* directories that exist */
+	/* while resolving: the search list, and the sysroot (canonical, "" for "/") */
+	const struct fw_dir *dirs;
+	size_t n_search;
+	char *top;
 };
 
 /* A firmware search directory: ROOT/SUB; items are named below ROOT. */
@@ -73,9 +88,11 @@ MODSET_EXPORT struct modset_firmware *modset_firmware_unref(struct modset_firmwa
 	hmap_done(&fw->by_rel);
 	for (size_t i = 0; i < fw->n_missing; i++) {
 		free(fw->missing[i].name);
-		free(fw->missing[i].loop);
+		free(fw->missing[i].why.at);
+		free(fw->missing[i].why.to);
 	}
 	free(fw->missing);
+	free(fw->top);
 	modset_set_unref(fw->set);
 	free(fw);
 	return NULL;
@@ -186,7 +203,8 @@ struct fw_step {
 /*
  * Check ROOT/@rel: the directories on the way must not lead out of ROOT, and it
  * must be a regular file or a symlink (*is_link then set). 0; -ELOOP, not logged,
- * when the path loops (a directory symlink loop); another -errno, logged.
+ * when the path loops (a directory symlink loop); -EXDEV, not logged, when a
+ * directory on the way leads out of ROOT; another -errno, logged.
  */
 static int check_step(struct modset_ctx *ctx, const struct fw_dir *d, const char *rel,
 		      bool *is_link)
@@ -217,10 +235,8 @@ static int check_step(struct modset_ctx *ctx, const struct fw_dir *d, const char
 			ERR(ctx, "%s: %s\n", dir, strerror(-r));
 		return r;
 	}
-	if (!under_root(d, real)) {
-		ERR(ctx, "%s: leads outside the firmware directory %s\n", path, d->root);
+	if (!under_root(d, real))
 		return -EXDEV;
-	}
 	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		ERR(ctx, "%s: not a regular file\n", path);
 		return -EINVAL;
@@ -233,8 +249,8 @@ static int check_step(struct modset_ctx *ctx, const struct fw_dir *d, const char
  * The target of the symlink ROOT/@rel, as a path below ROOT (*ret): a relative
  * target is taken from the link's directory, an absolute one below the sysroot;
  * either must stay inside ROOT, and must exist. 0; -ELOOP, not logged, when the
- * target's path loops; another -errno, logged (-EXDEV outside ROOT, -ENOENT
- * dangling).
+ * target's path loops; -EXDEV, not logged, when it leads out of ROOT; another
+ * -errno, logged (-ENOENT dangling).
  */
 static int link_target(struct modset_ctx *ctx, const struct fw_dir *d, const char *rel,
 		       char **ret)
@@ -280,11 +296,8 @@ static int link_target(struct modset_ctx *ctx, const struct fw_dir *d, const cha
 			    strerror(-r));
 			return r;
 		}
-		if (r < 0 || !under_root(d, rabs)) {
-			ERR(ctx, "%s: symlink to %s, outside the firmware directory %s\n", path,
-			    target, d->root);
+		if (r < 0 || !under_root(d, rabs))
 			return -EXDEV;
-		}
 		if (asprintf(&joined, "%s%s", rabs + rootlen + (rabs[rootlen] == '/'), s) < 0) {
 			joined = NULL;
 			return -ENOMEM;
@@ -295,13 +308,8 @@ static int link_target(struct modset_ctx *ctx, const struct fw_dir *d, const cha
 		return -ENOMEM;
 	}
 	trel = rel_normalize(joined[0] == '/' ? joined + 1 : joined);
-	if (!trel) {
-		if (errno == ENOMEM)
-			return -ENOMEM;
-		ERR(ctx, "%s: symlink to %s, outside the firmware directory %s\n", path, target,
-		    d->root);
-		return -EXDEV;
-	}
+	if (!trel)
+		return errno == ENOMEM ? -ENOMEM : -EXDEV;
 	tpath = path_join(d->root, trel);
 	if (!tpath)
 		return -ENOMEM;
@@ -317,10 +325,11 @@ static int link_target(struct modset_ctx *ctx, const struct fw_dir *d, const cha
 }
 
 /*
- * The symlink chain from ROOT/@rel to the regular file it ends in: @chain, *n
- * steps (at most LINK_MAX_DEPTH + 1). 0; -ELOOP, not logged, when the chain comes
- * back on itself or takes more than LINK_MAX_DEPTH links (the kernel's loader gets
- * ELOOP: the firmware is missing, not the input corrupt); another -errno, logged.
+ * The symlink chain from ROOT/@rel to the regular file it ends in, inside ROOT:
+ * @chain, *n steps (at most LINK_MAX_DEPTH + 1). 0; -ELOOP, not logged, when the
+ * chain comes back on itself or takes more than LINK_MAX_DEPTH links (the kernel's
+ * loader gets ELOOP: the firmware is missing, not the input corrupt); -EXDEV, not
+ * logged, when it leaves ROOT (see follow()); another -errno, logged.
  */
 static int walk_chain(struct modset_ctx *ctx, const struct fw_dir *d, const char *rel,
 		      struct fw_step *chain, size_t *n)
@@ -359,13 +368,201 @@ static int walk_chain(struct modset_ctx *ctx, const struct fw_dir *d, const char
 }
 
 /*
- * Add the file ROOT/@rel wanted by @from as @name; a symlink stays one, and the
- * files of its chain are added too (named by their path below ROOT), each wanted
- * by @from. 0; -ELOOP, not logged, for a symlink loop (see walk_chain()); another
- * -errno, logged.
+ * The item @relpath wanted by @from: the one already there, or a new one named
+ * @name, for the file @path, a symlink to @link unless NULL. 0 or -ENOMEM.
+ */
+static int add_item(struct modset_firmware *fw, const char *relpath, const char *name,
+		    const char *path, const char *link, const char *from)
+{
+	struct fw_item *it = hmap_get(&fw->by_rel, relpath);
+
+	if (it)
+		return add_from(it, from);
+	it = calloc(1, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->name = strdup(name);
+	it->relpath = strdup(relpath);
+	it->path = strdup(path);
+	it->link = link ? strdup(link) : NULL;
+	if (!it->name || !it->relpath || !it->path || (link && !it->link) ||
+	    add_from(it, from) < 0 || ptrv_push(&fw->items, it) < 0) {
+		fw_item_free(it);
+		return -ENOMEM;
+	}
+	return hmap_put(&fw->by_rel, it->relpath, it) < 0 ? -ENOMEM : 0;
+}
+
+/* Where a path leads, see follow(). */
+struct fw_end {
+	char path[PATH_MAX];   /* the end, or where following it failed */
+	char rest[PATH_MAX];   /* what was still to follow after a failure, or "" */
+	struct stat st;	       /* of the end */
+	char link[PATH_MAX];   /* the last symlink followed, "" for none */
+	char target[PATH_MAX]; /* its target */
+};
+
+/*
+ * Follow @dir/@rel (@dir canonical) to where it leads, as the kernel would with the
+ * sysroot @top (canonical, "" for "/") as its root: every symlink followed, those of
+ * the directories on the way too, an absolute target and ".." taken inside @top
+ * (".." stops there), at most LINK_MAX_DEPTH links. Only lstat() and readlink():
+ * nothing is opened. 0 with e->path the end (canonical) and e->st; -ELOOP past
+ * LINK_MAX_DEPTH links; -ENOMEM; another -errno (ENOENT, ENOTDIR, EACCES,
+ * ENAMETOOLONG) with e->path where it failed, e->rest what came after it. Nothing
+ * is logged.
+ */
+static int follow(const char *top, const char *dir, const char *rel, struct fw_end *e)
+{
+	size_t toplen = strlen(top), len = strlen(dir);
+	_cleanup_free_ char *rest = strdup(rel);
+	unsigned int links = 0;
+	const char *p = rest;
+
+	e->path[0] = e->rest[0] = e->link[0] = e->target[0] = '\0';
+	if (!rest)
+		return -ENOMEM;
+	if (len >= sizeof(e->path) || toplen >= sizeof(e->path))
+		return -ENAMETOOLONG;
+	memcpy(e->path, dir, len + 1);
+	for (;;) {
+		char *more;
+		ssize_t k;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break; /* it ends in the directory e->path */
+		n = strcspn(p, "/");
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (len != toplen || memcmp(e->path, top, len) != 0) {
+				while (len > 0 && e->path[len - 1] != '/')
+					len--;
+				if (len > 0)
+					len--; /* the slash */
+				e->path[len] = '\0';
+			}
+			p += n;
+			continue;
+		}
+		if (len + 1 + n >= sizeof(e->path))
+			return -ENAMETOOLONG;
+		e->path[len] = '/';
+		memcpy(e->path + len + 1, p, n);
+		e->path[len + 1 + n] = '\0';
+		p += n;
+		if (lstat(e->path, &e->st) < 0) {
+			int r = -errno;
+			size_t m;
+
+			while (*p == '/')
+				p++;
+			snprintf(e->rest, sizeof(e->rest), "%s", p);
+			for (m = strlen(e->rest); m > 0 && e->rest[m - 1] == '/'; m--)
+				e->rest[m - 1] = '\0';
+			return r;
+		}
+		if (S_ISDIR(e->st.st_mode)) {
+			len += 1 + n;
+			continue;
+		}
+		if (!S_ISLNK(e->st.st_mode)) {
+			/* a file: the end, unless the path goes on below it */
+			return *p ? -ENOTDIR : 0;
+		}
+		if (++links > LINK_MAX_DEPTH)
+			return -ELOOP;
+		k = readlink(e->path, e->target, sizeof(e->target) - 1);
+		if (k < 0)
+			return -errno;
+		e->target[k] = '\0';
+		memcpy(e->link, e->path, len + n + 2);
+		if (asprintf(&more, "%s%s", e->target, p) < 0)
+			return -ENOMEM;
+		free(rest);
+		rest = more;
+		p = rest;
+		if (e->target[0] == '/') {
+			len = toplen;
+			memcpy(e->path, top, len + 1);
+		} else {
+			e->path[len] = '\0';
+		}
+	}
+	if (len == 0)
+		strcpy(e->path, "/");
+	return lstat(e->path, &e->st) < 0 ? -errno : 0;
+}
+
+/*
+ * Add ROOT/@rel, wanted by @from as @name, whose symlink chain leaves ROOT: followed
+ * to its end (see follow()). An end that is a regular file of a firmware directory
+ * is an item (named by its path below that directory), and @rel a symlink straight
+ * to it, or that file itself when the two have the same path below their
+ * directories; the links on the way are not items. 0; -ELOOP, not logged; -EXDEV,
+ * not logged, when it ends outside every firmware directory (*to: that end, which
+ * is never opened); another -errno, logged (-ENOENT dangling inside a firmware
+ * directory, -EINVAL not a regular file).
+ */
+static int add_followed(struct modset_firmware *fw, const struct fw_dir *d,
+			const char *name, const char *rel, const char *from, char **to)
+{
+	struct modset_ctx *ctx = fw->set->ctx;
+	_cleanup_free_ struct fw_end *e = malloc(sizeof(*e));
+	_cleanup_free_ char *path = path_join(d->root, rel), *link = NULL;
+	const char *root = NULL, *frel;
+	int r;
+
+	if (!e || !path)
+		return -ENOMEM;
+	r = follow(fw->top, d->root, rel, e);
+	if (r == -ELOOP || r == -ENOMEM)
+		return r;
+	for (size_t i = 0; i < fw->n_search && !root; i++)
+		if (under_root(&fw->dirs[i], e->path))
+			root = fw->dirs[i].root;
+	if (!root) {
+		*to = e->rest[0] ? path_join(e->path, e->rest) : strdup(e->path);
+		return *to ? -EXDEV : -ENOMEM;
+	}
+	if (r == -ENOENT && e->link[0]) {
+		ERR(ctx, "%s: dangling symlink to %s (%s)\n", e->link, e->target,
+		    strerror(-r));
+		return r;
+	}
+	if (r < 0) {
+		ERR(ctx, "%s: %s\n", e->path, strerror(-r));
+		return r;
+	}
+	if (!S_ISREG(e->st.st_mode)) {
+		ERR(ctx, "%s: not a regular file\n", e->path);
+		return -EINVAL;
+	}
+	frel = e->path + strlen(root) + 1;
+	if (streq(frel, rel))
+		return add_item(fw, rel, name, e->path, NULL, from);
+	link = rel_link(rel, frel);
+	if (!link)
+		return -ENOMEM;
+	r = add_item(fw, rel, name, path, link, from);
+	return r < 0 ? r : add_item(fw, frel, frel, e->path, NULL, from);
+}
+
+/*
+ * Add the file ROOT/@rel wanted by @from as @name. A symlink whose chain stays
+ * inside ROOT stays one, and the files of its chain are added too (named by their
+ * path below ROOT), each wanted by @from; one whose chain leaves ROOT is followed to
+ * its end (see add_followed()). 0; -ELOOP, not logged, for a symlink loop (see
+ * walk_chain()); -EXDEV, not logged, for a chain ending outside the firmware
+ * directories (*to: where); another -errno, logged.
  */
 static int add_file(struct modset_firmware *fw, const struct fw_dir *d, const char *name,
-		    const char *rel, const char *from)
+		    const char *rel, const char *from, char **to)
 {
 	struct fw_step chain[LINK_MAX_DEPTH + 1] = { 0 };
 	size_t n = 0;
@@ -373,54 +570,56 @@ static int add_file(struct modset_firmware *fw, const struct fw_dir *d, const ch
 
 	r = walk_chain(fw->set->ctx, d, rel, chain, &n);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		struct fw_item *it = hmap_get(&fw->by_rel, chain[i].rel);
+		_cleanup_free_ char *path = path_join(d->root, chain[i].rel);
 
-		if (it) {
-			r = add_from(it, from);
-			continue;
-		}
-		it = calloc(1, sizeof(*it));
-		if (!it) {
-			r = -ENOMEM;
-			break;
-		}
-		it->name = strdup(i == 0 ? name : chain[i].rel);
-		it->path = path_join(d->root, chain[i].rel);
-		it->relpath = TAKE_PTR(chain[i].rel);
-		it->link = TAKE_PTR(chain[i].link);
-		if (!it->name || !it->path || add_from(it, from) < 0 ||
-		    ptrv_push(&fw->items, it) < 0) {
-			fw_item_free(it);
-			r = -ENOMEM;
-			break;
-		}
-		if (hmap_put(&fw->by_rel, it->relpath, it) < 0)
-			r = -ENOMEM;
+		r = path ? add_item(fw, chain[i].rel, i == 0 ? name : chain[i].rel, path,
+				    chain[i].link, from)
+			 : -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(chain[i].rel);
 		free(chain[i].link);
 	}
+	if (r == -EXDEV)
+		r = add_followed(fw, d, name, rel, from, to);
 	return r;
 }
 
-/* A loop met at @path: the first one is kept in *loop. 0 or -ENOMEM. */
-static int note_loop(char **loop, const char *path)
+/*
+ * The candidate @path passed over: a symlink loop (@to NULL), or a chain ending
+ * outside the firmware directories at @to (taken). The first one is kept in *why.
+ * 0 or -ENOMEM.
+ */
+static int passed_over(struct modset_firmware *fw, struct fw_why *why, const char *path,
+		       char *to)
 {
-	if (*loop)
+	if (to)
+		INFO(fw->set->ctx,
+		     "%s leads outside the firmware directories (to %s): passed over\n", path,
+		     to);
+	if (why->at) {
+		free(to);
 		return 0;
-	*loop = strdup(path);
-	return *loop ? 0 : -ENOMEM;
+	}
+	why->at = strdup(path);
+	if (!why->at) {
+		free(to);
+		return -ENOMEM;
+	}
+	why->to = to;
+	return 0;
 }
 
 /*
  * Look @name (wanted by @from) up; *found set when something matched. A candidate
- * that is a symlink loop is passed over, as the kernel's loader passes over a
- * path it cannot open, and the first one met is given in *loop (the caller frees
- * it; NULL when none) to say why a name is missing.
+ * that is a symlink loop, or whose chain ends outside the firmware directories, is
+ * passed over, as the kernel's loader passes over a path it cannot open, and the
+ * first one met is given in *why (the caller frees it) to say why a name is
+ * missing.
  */
-static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs, size_t n_dirs,
-		       const char *name, const char *from, bool *found, char **loop)
+static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs,
+		       size_t n_dirs, const char *name, const char *from, bool *found,
+		       struct fw_why *why)
 {
 	static const char *const sfx[] = { "", ".zst", ".xz" };
 	bool glob_name = has_glob(name);
@@ -444,18 +643,22 @@ static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs, si
 			}
 			if (!glob_name) {
 				struct stat st;
+				char *to = NULL;
 
 				if (lstat(pat, &st) < 0) {
-					if (errno == ELOOP && note_loop(loop, pat) < 0)
+					if (errno == ELOOP &&
+					    passed_over(fw, why, pat, NULL) < 0)
 						return -ENOMEM;
 					continue;
 				}
 				if (S_ISDIR(st.st_mode))
 					continue;
-				r = add_file(fw, d, name, pat + strlen(d->root) + 1, from);
-				if (r == -ELOOP) {
-					if (note_loop(loop, pat) < 0)
-						return -ENOMEM;
+				r = add_file(fw, d, name, pat + strlen(d->root) + 1, from,
+					     &to);
+				if (r == -ELOOP || r == -EXDEV) {
+					r = passed_over(fw, why, pat, to);
+					if (r < 0)
+						return r;
 					continue;
 				}
 				*found = r == 0;
@@ -469,13 +672,14 @@ static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs, si
 			for (size_t j = 0; j < g.gl_pathc && r == 0; j++) {
 				const char *p = g.gl_pathv[j];
 				struct stat st;
+				char *to = NULL;
 
 				if (lstat(p, &st) < 0 || S_ISDIR(st.st_mode))
 					continue;
 				r = add_file(fw, d, p + strlen(base) + 1, p + strlen(d->root) + 1,
-					     from);
-				if (r == -ELOOP)
-					r = note_loop(loop, p);
+					     from, &to);
+				if (r == -ELOOP || r == -EXDEV)
+					r = passed_over(fw, why, p, to);
 				else if (r == 0)
 					*found = true;
 			}
@@ -487,27 +691,29 @@ static int lookup_name(struct modset_firmware *fw, const struct fw_dir *dirs, si
 	return 0;
 }
 
+/* Add a missing item; takes *why (cleared). 0 or -ENOMEM. */
 static int add_missing(struct modset_firmware *fw, const char *name, const char *from,
-		       char *loop)
+		       struct fw_why *why)
 {
+	struct fw_missing *m;
+
 	if (fw->n_missing == fw->alloc_missing) {
 		size_t n = fw->alloc_missing ? fw->alloc_missing * 2 : 8;
 		struct fw_missing *p = realloc(fw->missing, n * sizeof(*p));
 
-		if (!p) {
-			free(loop);
+		if (!p)
 			return -ENOMEM;
-		}
 		fw->missing = p;
 		fw->alloc_missing = n;
 	}
-	fw->missing[fw->n_missing].name = strdup(name);
-	if (!fw->missing[fw->n_missing].name) {
-		free(loop);
+	m = &fw->missing[fw->n_missing];
+	m->name = strdup(name);
+	if (!m->name)
 		return -ENOMEM;
-	}
-	fw->missing[fw->n_missing].loop = loop;
-	fw->missing[fw->n_missing++].from = from;
+	m->from = from;
+	m->why = *why;
+	*why = (struct fw_why){ 0 };
+	fw->n_missing++;
 	return 0;
 }
 
@@ -630,6 +836,30 @@ static int make_dirs(struct modset_ctx *ctx, const char *const *given, struct fw
 	return 0;
 }
 
+/* The sysroot, canonical, without its final slash: "" for "/" (and for none: the
+ * default firmware directories are then the host's, see make_dirs()). */
+static int make_top(struct modset_ctx *ctx, char **ret)
+{
+	const char *sysroot = modset_get_sysroot(ctx);
+	char *top = NULL;
+	size_t len;
+
+	if (sysroot[0]) {
+		top = realpath(sysroot, NULL);
+		if (!top && errno == ENOMEM)
+			return -ENOMEM;
+	}
+	if (!top)
+		top = strdup(sysroot);
+	if (!top)
+		return -ENOMEM;
+	len = strlen(top);
+	while (len > 0 && top[len - 1] == '/')
+		top[--len] = '\0';
+	*ret = top;
+	return 0;
+}
+
 MODSET_EXPORT int modset_firmware_resolve(struct modset_set *set, const char *const *dirs,
 					  struct modset_firmware **ret)
 {
@@ -647,6 +877,10 @@ MODSET_EXPORT int modset_firmware_resolve(struct modset_set *set, const char *co
 	fw->refcount = 1;
 	fw->set = modset_set_ref(set);
 	r = make_dirs(set->ctx, dirs, &d, &n_dirs);
+	if (r == 0)
+		r = make_top(set->ctx, &fw->top);
+	fw->dirs = d;
+	fw->n_search = n_dirs;
 	for (size_t i = 0; r == 0 && i < n_dirs; i++) {
 		_cleanup_free_ char *p = d[i].sub[0] ? path_join(d[i].root, d[i].sub) : NULL;
 		struct stat st;
@@ -659,7 +893,7 @@ MODSET_EXPORT int modset_firmware_resolve(struct modset_set *set, const char *co
 
 		for (size_t k = 0; k < modset_module_get_firmware_count(m) && r == 0; k++) {
 			const char *name = modset_module_get_firmware(m, k);
-			char *loop = NULL;
+			struct fw_why why = { 0 };
 			bool found = false;
 
 			if (!path_is_safe_relative(name)) {
@@ -668,13 +902,18 @@ MODSET_EXPORT int modset_firmware_resolve(struct modset_set *set, const char *co
 				r = -EXDEV;
 				break;
 			}
-			r = lookup_name(fw, d, n_dirs, name, m->name, &found, &loop);
+			r = lookup_name(fw, d, n_dirs, name, m->name, &found, &why);
 			if (r == 0 && !found)
-				r = add_missing(fw, name, m->name, TAKE_PTR(loop));
-			free(loop);
+				r = add_missing(fw, name, m->name, &why);
+			free(why.at);
+			free(why.to);
 		}
 	}
 	dirs_free(d, n_dirs);
+	fw->dirs = NULL;
+	fw->n_search = 0;
+	free(fw->top);
+	fw->top = NULL;
 	if (r < 0) {
 		modset_firmware_unref(fw);
 		return r;
@@ -745,6 +984,22 @@ MODSET_EXPORT int modset_firmware_missing_loop(const struct modset_firmware *fw,
 	if (!fw || i >= fw->n_missing)
 		return -ERANGE;
 	if (path)
-		*path = fw->missing[i].loop;
+		*path = fw->missing[i].why.to ? NULL : fw->missing[i].why.at;
+	return 0;
+}
+
+MODSET_EXPORT int modset_firmware_missing_outside(const struct modset_firmware *fw,
+						  size_t i, const char **path,
+						  const char **target)
+{
+	const struct fw_why *why;
+
+	if (!fw || i >= fw->n_missing)
+		return -ERANGE;
+	why = &fw->missing[i].why;
+	if (path)
+		*path = why->to ? why->at : NULL;
+	if (target)
+		*target = why->to;
 	return 0;
 }

@@ -335,13 +335,23 @@ struct modset_firmware;
  * A name is looked up as NAME, then NAME.zst, then NAME.xz, in the first directory
  * that has one of them; a name with glob characters (*?[) takes every matching file
  * of every directory. A file that is a symlink stays one: modset_firmware_get()
- * gives its target (relative) and the target is an item too. Names that find
- * nothing, or only symlink loops (see modset_firmware_missing_loop()), are missing
- * items, not errors. Nothing outside the firmware directories is ever an item.
+ * gives its target (relative) and the target is an item too, while the symlink
+ * chain stays inside its firmware directory. A chain that leaves it is followed to
+ * its end as the kernel would on the running system, with the sysroot as the root
+ * (absolute targets and ".." taken inside it, at most 40 links, those of
+ * directories on the way included): when the end is a regular file of one of the
+ * firmware directories, it is an item, and the name a symlink straight to it
+ * (relative, between paths below the firmware directories; the file itself when
+ * both have the same path there); the links on the way (e.g. in /etc/alternatives)
+ * are not items. A file whose chain ends outside every firmware directory is passed
+ * over, like a symlink loop, which the kernel cannot open: names that find nothing,
+ * or only such files (see modset_firmware_missing_loop() and
+ * modset_firmware_missing_outside()), are missing items, not errors. Nothing outside
+ * the firmware directories is ever an item, or opened.
  *
- * Returns 0, or -EXDEV (a name, symlink or directory leading outside its firmware
- * directory), -ENOENT (a dangling symlink), -EINVAL (not a regular file), -ENOMEM;
- * errors are logged.
+ * Returns 0, or -EXDEV (a name leading outside the firmware directory: "../x"),
+ * -ENOENT (a symlink dangling inside a firmware directory), -EINVAL (not a regular
+ * file), -ENOMEM; errors are logged.
  */
 int modset_firmware_resolve(struct modset_set *set, const char *const *dirs,
 			    struct modset_firmware **ret);
@@ -364,7 +374,7 @@ size_t modset_firmware_count(const struct modset_firmware *fw);
 /**
  * modset_firmware_get - file @i, sorted by @relpath. Output pointers may be NULL.
  * @name: the firmware name asked for (a glob's match, or a symlink's target: its
- *        path below the firmware directory)
+ *        path below its firmware directory)
  * @relpath: path below the firmware directory, as found ("vendor/x.bin.zst",
  *        "updates/x.bin")
  * @path: absolute path of the file
@@ -390,11 +400,25 @@ int modset_firmware_missing(const struct modset_firmware *fw, size_t i, const ch
  * modset_firmware_missing_loop - why missing firmware @i was not found: @path is
  * set to the absolute path of a symlink loop met looking it up (a chain of symlinks
  * coming back on itself, or of more than 40 links: the kernel's loader gets ELOOP
- * there), or to NULL when no file of the name exists. Returns 0, or -ERANGE past
+ * there), or to NULL otherwise (no file of the name exists, or the first one met
+ * leads outside: see modset_firmware_missing_outside()). Returns 0, or -ERANGE past
  * the end.
  */
 int modset_firmware_missing_loop(const struct modset_firmware *fw, size_t i,
 				 const char **path);
+
+/**
+ * modset_firmware_missing_outside - why missing firmware @i was not found: when a
+ * file of the name leads outside the firmware directories (a symlink chain, or a
+ * directory symlink on the way, ending, with the sysroot as the root, outside every
+ * firmware directory, or dangling there), @path is set to its absolute path and
+ * @target to the absolute path where it ends (below the sysroot; never opened);
+ * both to NULL otherwise. Only the first loop or such file met is given: by this
+ * function or by modset_firmware_missing_loop(). Output pointers may be NULL.
+ * Returns 0, or -ERANGE past the end.
+ */
+int modset_firmware_missing_outside(const struct modset_firmware *fw, size_t i,
+				    const char **path, const char **target);
 
 /* ------------------------------------------------------------------------- */
 /* Utilities                                                                   */

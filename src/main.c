@@ -358,22 +358,27 @@ static int report_missing(const struct modset_set *set, const struct options *o)
 	return violations;
 }
 
-/* Firmware that no directory has (or only as a symlink loop): warnings, or errors
- * under --strict. */
+/* Firmware that no directory has (or only as a symlink loop, or leading outside the
+ * firmware directories): warnings, or errors under --strict. */
 static int report_missing_firmware(const struct modset_firmware *fw, const struct options *o)
 {
 	size_t n = modset_firmware_missing_count(fw);
 
 	for (size_t i = 0; i < n; i++) {
-		const char *name, *from, *loop = NULL;
+		const char *name, *from, *loop = NULL, *out = NULL, *to = NULL;
 
 		modset_firmware_missing(fw, i, &name, &from);
 		modset_firmware_missing_loop(fw, i, &loop);
+		modset_firmware_missing_outside(fw, i, &out, &to);
 		if (!(o->strict || o->verbosity >= 0))
 			continue;
 		if (loop)
 			msg(o->strict ? "error: " : "warning: ", "%s: firmware %s: symlink loop",
 			    from, loop);
+		else if (out)
+			msg(o->strict ? "error: " : "warning: ",
+			    "%s: firmware %s: symlink %s leads outside the firmware directories "
+			    "(to %s)", from, name, out, to);
 		else
 			msg(o->strict ? "error: " : "warning: ", "%s: firmware %s not found",
 			    from, name);

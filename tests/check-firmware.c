@@ -3,8 +3,11 @@
  * lib/firmware.c: modset_firmware_resolve() on a copy of the fw fixture with
  * firmware directories made here: search order (updates/KVER first, lib before
  * usr/lib), suffixes (.zst before .xz), globs, symlinks (kept, target added,
- * rewritten relative when absolute), missing names, escapes and dangling links,
- * symlink loops (missing, with the loop's path) and the kernel's 40-link limit.
+ * rewritten relative when absolute), missing names, dangling links, symlink loops
+ * (missing, with the loop's path) and the kernel's 40-link limit; chains leaving
+ * the firmware directory, followed inside the sysroot (the copy): back into a
+ * firmware directory (a link straight to the end), or ending outside (missing,
+ * with the link's path and where it ends).
  */
 #include "check-common.h"
 
@@ -53,7 +56,8 @@ static void mkdir_p_at(const char *rel)
 }
 
 /* "relpath[->link]:from,from" words for the files, "missing:name/from" for missing
- * ones, "missing:name/from@PATH" for those met as a symlink loop at tmp/PATH */
+ * ones, "missing:name/from@PATH" for those met as a symlink loop at tmp/PATH,
+ * "missing:name/from@PATH=>TO" for those whose tmp/PATH leads outside to tmp/TO */
 static char *fw_dump(const char *roots, const char *const *dirs, int *err)
 {
 	struct modset_ctx *ctx = modset_new(md, NULL);
@@ -84,14 +88,22 @@ static char *fw_dump(const char *roots, const char *const *dirs, int *err)
 					     NULL, NULL),
 			 -ERANGE);
 	for (size_t i = 0; i < modset_firmware_missing_count(fw); i++) {
-		const char *name, *from, *loop = "x";
+		const char *name, *from, *loop = "x", *out = "x", *to = "x";
 		char *w;
 
 		ck_assert_int_eq(modset_firmware_missing(fw, i, &name, &from), 0);
 		ck_assert_int_eq(modset_firmware_missing_loop(fw, i, &loop), 0);
+		ck_assert_int_eq(modset_firmware_missing_outside(fw, i, &out, &to), 0);
+		ck_assert(!out == !to);
+		ck_assert(!loop || !out);
 		if (loop) {
 			ck_assert(strncmp(loop, tmp, strlen(tmp)) == 0);
 			w = xasprintf("missing:%s/%s@%s", name, from, loop + strlen(tmp) + 1);
+		} else if (out) {
+			ck_assert(strncmp(out, tmp, strlen(tmp)) == 0);
+			ck_assert(strncmp(to, tmp, strlen(tmp)) == 0);
+			w = xasprintf("missing:%s/%s@%s=>%s", name, from, out + strlen(tmp) + 1,
+				      to + strlen(tmp) + 1);
 		} else {
 			w = xasprintf("missing:%s/%s", name, from);
 		}
@@ -100,6 +112,9 @@ static char *fw_dump(const char *roots, const char *const *dirs, int *err)
 	}
 	ck_assert_int_eq(modset_firmware_missing_loop(fw, modset_firmware_missing_count(fw),
 						      NULL),
+			 -ERANGE);
+	ck_assert_int_eq(modset_firmware_missing_outside(fw, modset_firmware_missing_count(fw),
+							 NULL, NULL),
 			 -ERANGE);
 	modset_firmware_unref(fw);
 	modset_set_unref(set);
@@ -164,18 +179,184 @@ START_TEST(absolute_link_rewritten)
 }
 END_TEST
 
+/* The path below tmp of the item @relpath among the firmware of @roots, or NULL. */
+static char *fw_item_path(const char *roots, const char *const *dirs, const char *relpath)
+{
+	struct modset_ctx *ctx = modset_new(md, NULL);
+	struct modset_set *set;
+	struct modset_firmware *fw = NULL;
+	char *ret = NULL;
+
+	ctx_quiet(ctx);
+	set = resolve_ok(ctx, roots, MODSET_RESOLVE_MODINFO);
+	ck_assert_int_eq(modset_firmware_resolve(set, dirs, &fw), 0);
+	for (size_t i = 0; i < modset_firmware_count(fw); i++) {
+		const char *rel, *path;
+
+		ck_assert_int_eq(modset_firmware_get(fw, i, NULL, &rel, &path, NULL, NULL), 0);
+		if (streq(rel, relpath)) {
+			ck_assert(strncmp(path, tmp, strlen(tmp)) == 0);
+			ret = strdup(path + strlen(tmp) + 1);
+		}
+	}
+	modset_firmware_unref(fw);
+	modset_set_unref(set);
+	modset_unref(ctx);
+	return ret;
+}
+
+static void relink(const char *rel, const char *target)
+{
+	unlink_at(rel);
+	link_at(rel, target);
+}
+
+/*
+ * A chain ending outside every firmware directory is followed inside the sysroot
+ * (tmp: ".." stops there, an absolute target starts there), its end never opened (a
+ * FIFO there does not block): the name is missing, with the link and where it ends.
+ * A link dangling inside a firmware directory is an error.
+ */
 START_TEST(escapes_and_dangling)
 {
+	char *fifo;
 	int err;
 
 	put("secret.bin", "s");
+	put("etc/shadow", "s");
 	put("lib/firmware/other.bin", "o");
 	link_at("lib/firmware/escape.bin", "../../secret.bin");
-	free(fw_dump("fwbad", NULL, &err));
-	ck_assert_int_eq(err, -EXDEV);
+	ck_assert_str_eq_free(fw_dump("fwbad", NULL, &err),
+			      "missing:escape.bin/fwbad@lib/firmware/escape.bin=>secret.bin");
+	ck_assert_int_eq(err, 0);
+	/* ".." stops at the sysroot */
+	relink("lib/firmware/escape.bin", "../../../../../../../../../../../../etc/shadow");
+	ck_assert_str_eq_free(fw_dump("fwbad", NULL, &err),
+			      "missing:escape.bin/fwbad@lib/firmware/escape.bin=>etc/shadow");
+	ck_assert_int_eq(err, 0);
+	/* absolute: below the sysroot */
+	relink("lib/firmware/escape.bin", "/etc/shadow");
+	ck_assert_str_eq_free(fw_dump("fwbad", NULL, &err),
+			      "missing:escape.bin/fwbad@lib/firmware/escape.bin=>etc/shadow");
+	/* the second link leaves, through a directory link */
+	link_at("lib/firmware/sub", "../../etc");
+	link_at("lib/firmware/a", "sub/shadow");
+	relink("lib/firmware/escape.bin", "a");
+	ck_assert_str_eq_free(fw_dump("fwbad", NULL, &err),
+			      "missing:escape.bin/fwbad@lib/firmware/escape.bin=>etc/shadow");
+	/* a FIFO at the end is not opened */
+	fifo = xasprintf("%s/etc/fifo", tmp);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	free(fifo);
+	relink("lib/firmware/escape.bin", "/etc/fifo");
+	ck_assert_str_eq_free(fw_dump("fwbad", NULL, &err),
+			      "missing:escape.bin/fwbad@lib/firmware/escape.bin=>etc/fifo");
+	/* dangling outside */
+	relink("lib/firmware/escape.bin", "/etc/alternatives/none/x");
+	ck_assert_str_eq_free(fw_dump("fwbad", NULL, &err),
+			      "missing:escape.bin/fwbad@lib/firmware/escape.bin=>"
+			      "etc/alternatives/none/x");
+	ck_assert_int_eq(err, 0);
+	/* dangling inside: an error, also after leaving */
 	link_at("lib/firmware/dangle.bin", "nothere.bin");
 	free(fw_dump("fwdangle", NULL, &err));
 	ck_assert_int_eq(err, -ENOENT);
+	mkdir_p_at("etc/alternatives");
+	link_at("etc/alternatives/d", "/lib/firmware/gone.bin");
+	relink("lib/firmware/dangle.bin", "/etc/alternatives/d");
+	free(fw_dump("fwdangle", NULL, &err));
+	ck_assert_int_eq(err, -ENOENT);
+	/* a FIFO inside, reached from outside: not a regular file */
+	fifo = xasprintf("%s/lib/firmware/fifo.bin", tmp);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	free(fifo);
+	relink("etc/alternatives/d", "../../lib/firmware/fifo.bin");
+	free(fw_dump("fwdangle", NULL, &err));
+	ck_assert_int_eq(err, -EINVAL);
+}
+END_TEST
+
+/*
+ * Chains leaving the firmware directory and coming back into one (the same or the
+ * other), followed inside the sysroot: the name is a link straight to the end (or
+ * that file, at the same path), the end is an item, the links on the way are not.
+ * A loop through outside is a loop; a name leading outside is passed over for one
+ * further down the search list.
+ */
+START_TEST(chains_leaving_and_back)
+{
+	const char *dirs[3] = { NULL };
+	int err;
+
+	/* Debian's wireless-regdb: absolute links through etc/alternatives */
+	put("lib/firmware/plain.bin-debian", "regdb");
+	mkdir_p_at("etc/alternatives");
+	link_at("etc/alternatives/plain.bin", "/lib/firmware/plain.bin-debian");
+	link_at("lib/firmware/plain.bin", "/etc/alternatives/plain.bin");
+	/* into usr/lib/firmware, at the same path */
+	put("usr/lib/firmware/vendor/a.bin", "a");
+	mkdir_p_at("lib/firmware/vendor");
+	link_at("lib/firmware/vendor/a.bin", "/usr/lib/firmware/vendor/a.bin");
+	/* relative, out and back in, to another path of usr/lib/firmware */
+	put("usr/lib/firmware/real/m.bin", "m");
+	mkdir_p_at("etc/fw");
+	link_at("etc/fw/m", "../../usr/lib/firmware/real/m.bin");
+	link_at("lib/firmware/missing.bin", "../../etc/fw/m");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "missing.bin->real/m.bin:fwplain plain.bin->plain.bin-debian:fwplain "
+			      "plain.bin-debian:fwplain real/m.bin:fwplain vendor/a.bin:fwplain");
+	ck_assert_int_eq(err, 0);
+	ck_assert_str_eq_free(fw_item_path("fwplain", NULL, "vendor/a.bin"),
+			      "usr/lib/firmware/vendor/a.bin");
+	ck_assert_str_eq_free(fw_item_path("fwplain", NULL, "real/m.bin"),
+			      "usr/lib/firmware/real/m.bin");
+	ck_assert_str_eq_free(fw_item_path("fwplain", NULL, "plain.bin-debian"),
+			      "lib/firmware/plain.bin-debian");
+
+	/* from updates/ into the other directory's base */
+	put("usr/lib/firmware/p.bin", "p");
+	mkdir_p_at("lib/firmware/updates");
+	link_at("lib/firmware/updates/plain.bin", "/usr/lib/firmware/p.bin");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "missing.bin->real/m.bin:fwplain p.bin:fwplain real/m.bin:fwplain "
+			      "updates/plain.bin->../p.bin:fwplain vendor/a.bin:fwplain");
+	ck_assert_int_eq(err, 0);
+
+	/* leading outside: passed over for the file below it */
+	relink("lib/firmware/updates/plain.bin", "/etc/passwd");
+	put("etc/passwd", "root");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "missing.bin->real/m.bin:fwplain plain.bin->plain.bin-debian:fwplain "
+			      "plain.bin-debian:fwplain real/m.bin:fwplain vendor/a.bin:fwplain");
+	ck_assert_int_eq(err, 0);
+
+	/* a loop through outside */
+	relink("etc/alternatives/plain.bin", "/lib/firmware/plain.bin");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "missing.bin->real/m.bin:fwplain real/m.bin:fwplain "
+			      "vendor/a.bin:fwplain "
+			      "missing:plain.bin/fwplain@lib/firmware/updates/plain.bin=>etc/passwd");
+	ck_assert_int_eq(err, 0);
+	unlink_at("lib/firmware/updates/plain.bin");
+	ck_assert_str_eq_free(fw_dump("fwplain", NULL, &err),
+			      "missing.bin->real/m.bin:fwplain real/m.bin:fwplain "
+			      "vendor/a.bin:fwplain missing:plain.bin/fwplain@lib/firmware/plain.bin");
+	ck_assert_int_eq(err, 0);
+
+	/* given directories: from one into the other */
+	dirs[0] = xasprintf("%s/fw1", tmp);
+	dirs[1] = xasprintf("%s/fw2", tmp);
+	put("fw2/p.bin", "2");
+	put("fw2/vendor/a.bin", "a");
+	mkdir_p_at("fw1");
+	link_at("fw1/plain.bin", "../fw2/p.bin");
+	link_at("fw1/missing.bin", "/fw2/vendor/a.bin");
+	ck_assert_str_eq_free(fw_dump("fwplain", dirs, &err),
+			      "missing.bin->vendor/a.bin:fwplain p.bin:fwplain "
+			      "plain.bin->p.bin:fwplain vendor/a.bin:fwplain");
+	ck_assert_int_eq(err, 0);
+	free((char *)dirs[0]);
+	free((char *)dirs[1]);
 }
 END_TEST
 
@@ -288,6 +469,7 @@ int main(void)
 	tcase_add_test(tc, globs_builtins_links);
 	tcase_add_test(tc, absolute_link_rewritten);
 	tcase_add_test(tc, escapes_and_dangling);
+	tcase_add_test(tc, chains_leaving_and_back);
 	tcase_add_test(tc, symlink_loops);
 	tcase_add_test(tc, symlink_chain_limit);
 	tcase_add_test(tc, given_dirs_and_no_dirs);
