@@ -34,6 +34,8 @@ B           ?= build
 endif
 
 # Evaluated when used, so that `make check` can install packages first.
+# libkmod: the header only. The library loads libkmod.so.2 on first use (lib/kmod.c);
+# only tests that call libkmod themselves link it.
 KMOD_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libkmod)
 KMOD_LIBS    = $(shell $(PKG_CONFIG) --libs libkmod)
 FRONT_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c libarchive libzstd)
@@ -86,7 +88,7 @@ $(B)/src/%.o: src/%.c
 $(LIBSO): $(LIB_OBJ) lib/libmodset.sym
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(LIBSONAME) \
 		-Wl,--version-script=lib/libmodset.sym -Wl,-z,defs -o $@ $(LIB_OBJ) \
-		$(KMOD_LIBS) -lpthread -ldl
+		-lpthread -ldl
 
 $(B)/$(LIBSONAME) $(B)/libmodset.so: $(LIBSO)
 	ln -sf $(notdir $(LIBSO)) $@
@@ -100,10 +102,10 @@ $(LIBA): $(LIB_OBJ)
 # the shared library.
 # libarchive and json-c are not linked but loaded on first use (src/dl/): libarchive
 # brings a dozen libraries whose start-up relocations cost more than a single-root
-# resolve, and neither is needed to print a list.
+# resolve, and neither is needed to print a list. libkmod likewise (lib/kmod.c).
 LAZY_OBJ := $(B)/src/dl/lazy.o $(B)/src/dl/archive.o $(B)/src/dl/json.o
 $(BIN): $(SRC_OBJ) $(LAZY_OBJ) $(LIBA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(SRC_OBJ) $(LAZY_OBJ) $(LIBA) $(KMOD_LIBS) \
+	$(CC) $(ALL_LDFLAGS) -o $@ $(SRC_OBJ) $(LAZY_OBJ) $(LIBA) \
 		$(filter-out -larchive -ljson-c,$(FRONT_LIBS)) -lpthread -ldl
 
 $(EXAMPLE): examples/closure.c $(B)/libmodset.so $(B)/$(LIBSONAME)
@@ -121,13 +123,15 @@ $(B)/libmodset.pc: lib/libmodset.pc.in Makefile
 	$(call gen_pc) > $@
 
 # Unit tests link the library objects statically, so they can reach file-local
-# behaviour through the private header too.
+# behaviour through the private header too. Like the tool, they do not link libkmod:
+# the library loads it.
 $(B)/tests/check-%: tests/check-%.c tests/check-common.h $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(KMOD_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBA) \
-		$(KMOD_LIBS) $(CHECK_LIBS) -lpthread -ldl
+		$(CHECK_LIBS) -lpthread -ldl
 
-# check-kmod-index also tests the front-end's index writer (src/kmod-index.c).
+# check-kmod-index also tests the front-end's index writer (src/kmod-index.c), and
+# reads what it writes with libkmod itself: it links libkmod.
 $(B)/tests/check-kmod-index: tests/check-kmod-index.c tests/check-common.h src/kmod-index.c \
 		src/kmod-index.h $(LIBA)
 	@mkdir -p $(@D)
@@ -223,7 +227,7 @@ FUZZ_CFLAGS   = -std=gnu11 -D_GNU_SOURCE -MMD -MP -g -O1 -Wall -Wextra -Wno-unus
 	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_XFLAGS   = $(shell $(PKG_CONFIG) --exists liblzma && echo -DFUZZ_HAVE_LZMA \
 	$$($(PKG_CONFIG) --cflags liblzma)) $(FRONT_CFLAGS)
-FUZZ_LIBS     = $(KMOD_LIBS) $(FRONT_LIBS) \
+FUZZ_LIBS     = $(FRONT_LIBS) \
 	$(shell $(PKG_CONFIG) --exists liblzma && $(PKG_CONFIG) --libs liblzma) -lpthread -ldl
 FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_B)/lib/%.o)
 REPLAY_BINS  := $(FUZZ_TARGETS:%=$(B)/fuzz-replay/fuzz-%)

@@ -167,6 +167,41 @@ static int add_weak_list(struct modset_set *set, struct modset_module *m, const 
 	return r;
 }
 
+/* libkmod >= 33 reads the same sources as we do (modules.weakdep; the configuration
+ * it is given is empty); its answer is taken too. Asked only on a tree that has
+ * modules.weakdep (depmod >= 33), and only when the system's libkmod has the call:
+ * otherwise our readers (modprobe.d, modules.weakdep, modinfo) are authoritative, and
+ * libkmod is not loaded for this. */
+static int kmod_weak_edges(struct modset_set *set, struct modset_module *m)
+{
+	struct kmod_module *km = NULL;
+	struct kmod_list *list = NULL, *l;
+	struct kmod_ctx *kctx;
+	int r;
+
+	if (!libkmod_has_weakdeps(set->ctx))
+		return 0;
+	r = tree_kmod(set->ctx, &kctx);
+	if (r < 0)
+		return r;
+	r = sym_kmod_module_new_from_name(kctx, m->name, &km);
+	if (r < 0)
+		return r;
+	if (sym_kmod_module_get_weakdeps(km, &list) == 0)
+		sym_kmod_list_foreach(l, list)
+		{
+			struct kmod_module *w = sym_kmod_module_get_module(l);
+
+			if (r == 0)
+				r = add_targets(set, m, sym_kmod_module_get_name(w),
+						MODSET_EDGE_WEAK, false, &m->weak);
+			sym_kmod_module_unref(w);
+		}
+	sym_kmod_module_unref_list(list);
+	sym_kmod_module_unref(km);
+	return r;
+}
+
 static int weak_edges(struct modset_set *set, struct modset_module *m)
 {
 	const struct modset_config *cfg = &set->ctx->cfg;
@@ -183,22 +218,8 @@ static int weak_edges(struct modset_set *set, struct modset_module *m)
 	b = m->builtin ? hmap_get(&cfg->builtin_by_name, m->name) : NULL;
 	if (r == 0 && b)
 		r = add_weak_list(set, m, &b->weakdep);
-	if (r == 0 && m->kmod && set->ctx->kmod_get_weakdeps) {
-		struct kmod_list *list = NULL, *l;
-
-		/* libkmod >= 33 reads the same sources; take its answer too. */
-		if (set->ctx->kmod_get_weakdeps(m->kmod, &list) == 0)
-			kmod_list_foreach(l, list)
-			{
-				struct kmod_module *km = kmod_module_get_module(l);
-
-				if (r == 0)
-					r = add_targets(set, m, kmod_module_get_name(km),
-							MODSET_EDGE_WEAK, false, &m->weak);
-				kmod_module_unref(km);
-			}
-		kmod_module_unref_list(list);
-	}
+	if (r == 0 && set->ctx->cfg.have_modules_weakdep)
+		r = kmod_weak_edges(set, m);
 	return r;
 }
 

@@ -85,10 +85,13 @@ static int conf_add_path(struct modset_ctx *ctx, struct conf_file **files, size_
 	for (int i = 0; i < k; i++) {
 		const char *name = ents[i]->d_name;
 
-		/* kmod < 33 (the libkmod without weakdep support) also reads *.alias. */
+		/* kmod < 33 (the libkmod without weakdep support) also reads *.alias. Only
+		 * such a file makes us load libkmod, to know which one the system has;
+		 * without libkmod, as current kmod: not read. */
 		if (r == 0 && name[0] != '.' &&
 		    (has_suffix(name, ".conf") ||
-		     (!ctx->kmod_get_weakdeps && has_suffix(name, ".alias")))) {
+		     (has_suffix(name, ".alias") && dlopen_libkmod(ctx, LOG_DEBUG) == 0 &&
+		      !sym_kmod_module_get_weakdeps))) {
 			char *p = path_join(path, name);
 
 			if (!p)

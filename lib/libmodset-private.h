@@ -229,7 +229,7 @@ struct modset_ctx {
 	char **config_paths; /* NULL: the defaults under sysroot */
 	bool loaded;
 
-	struct kmod_ctx *kmod;
+	struct kmod_ctx *kmod; /* NULL until tree_kmod() */
 	bool kmod_resources;
 	struct index_file idx[_IDX_COUNT];
 	struct strv config_files;
@@ -238,15 +238,53 @@ struct modset_ctx {
 	char *cache_dir; /* NULL: no persistent cache */
 	struct strv exclude; /* normalized fnmatch patterns */
 	struct modset_cache cache;
-
-	/* libkmod >= 33, through dlsym */
-	int (*kmod_get_weakdeps)(const struct kmod_module *, struct kmod_list **);
 };
 
 /* Checked index access (tree.c): errors are logged with the file name. */
 int tree_index_lookup(const struct modset_ctx *ctx, int idx, const char *key,
 		      const char **value);
 int tree_index_check_all(struct modset_ctx *ctx, int idx);
+
+/* ---- libkmod, loaded on demand (kmod.c) ---- */
+#define LIBKMOD_SONAME "libkmod.so.2"
+
+/* Set by dlopen_libkmod(); call only after it returned 0. */
+extern typeof(kmod_new) *sym_kmod_new;
+extern typeof(kmod_unref) *sym_kmod_unref;
+extern typeof(kmod_set_log_fn) *sym_kmod_set_log_fn;
+extern typeof(kmod_set_log_priority) *sym_kmod_set_log_priority;
+extern typeof(kmod_load_resources) *sym_kmod_load_resources;
+extern typeof(kmod_list_next) *sym_kmod_list_next;
+extern typeof(kmod_module_new_from_lookup) *sym_kmod_module_new_from_lookup;
+extern typeof(kmod_module_new_from_name) *sym_kmod_module_new_from_name;
+extern typeof(kmod_module_new_from_path) *sym_kmod_module_new_from_path;
+extern typeof(kmod_module_get_module) *sym_kmod_module_get_module;
+extern typeof(kmod_module_get_name) *sym_kmod_module_get_name;
+extern typeof(kmod_module_unref) *sym_kmod_module_unref;
+extern typeof(kmod_module_unref_list) *sym_kmod_module_unref_list;
+extern typeof(kmod_module_get_info) *sym_kmod_module_get_info;
+extern typeof(kmod_module_info_get_key) *sym_kmod_module_info_get_key;
+extern typeof(kmod_module_info_get_value) *sym_kmod_module_info_get_value;
+extern typeof(kmod_module_info_free_list) *sym_kmod_module_info_free_list;
+/* libkmod >= 33 only (not in older headers): NULL when the loaded libkmod lacks it. */
+typedef int kmod_module_get_weakdeps_fn(const struct kmod_module *mod,
+					struct kmod_list **weak);
+extern kmod_module_get_weakdeps_fn *sym_kmod_module_get_weakdeps;
+
+/* kmod_list_foreach() through the loaded library. */
+#define sym_kmod_list_foreach(entry, first)                                              \
+	for ((entry) = (first); (entry); (entry) = sym_kmod_list_next((first), (entry)))
+
+/* Load libkmod.so.2 and resolve the sym_kmod_* pointers, once per process
+ * (thread-safe). 0; or -EOPNOTSUPP (no libkmod) or -ENOSYS (a function missing), with
+ * "libkmod.so.2: cannot load: WHY" logged through @ctx (may be NULL) at @priority. */
+int dlopen_libkmod(const struct modset_ctx *ctx, int priority);
+/* True when libkmod can be loaded and has kmod_module_get_weakdeps (kmod >= 33). */
+bool libkmod_has_weakdeps(const struct modset_ctx *ctx);
+
+/* The tree's libkmod context (empty configuration, log forwarded to ours), made on
+ * first call: libkmod is loaded then. 0 or -errno (logged). */
+int tree_kmod(struct modset_ctx *ctx, struct kmod_ctx **ret);
 
 /* ---- set (set.c) ---- */
 struct reason {
@@ -266,7 +304,6 @@ struct modset_module {
 	struct strv firmware;
 
 	/* closure state */
-	struct kmod_module *kmod;
 	bool edges_done, weak_done, modinfo_done, probe_visited, in_order;
 	bool install_cmd; /* --kmod-compat: modprobe runs a command instead */
 	size_t index; /* insertion order, for determinism */

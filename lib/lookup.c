@@ -34,11 +34,11 @@ int module_check_path(struct modset_ctx *ctx, const char *name, const char *path
  * The path comes from the module's modules.dep.bin line, read with the checked
  * walk of index.c (what libkmod's kmod_module_get_path() does too, minus trusting
  * the file, and minus failing the lookup -- with a log line naming a pointer -- when
- * a dependency listed on the line is missing). libkmod does the alias lookups. */
+ * a dependency listed on the line is missing). No libkmod here: it is loaded only for
+ * the alias lookups of lookup_target(). */
 int lookup_module_by_name(struct modset_set *set, const char *name, struct modset_module **ret)
 {
 	struct modset_ctx *ctx = set->ctx;
-	struct kmod_module *km = NULL;
 	_cleanup_free_ char *path = NULL;
 	struct modset_module *m;
 	const char *line;
@@ -90,15 +90,9 @@ int lookup_module_by_name(struct modset_set *set, const char *name, struct modse
 			return r;
 		builtin = true;
 	}
-	r = kmod_module_new_from_name(ctx->kmod, buf, &km);
-	if (r < 0)
-		return r;
 	m = set_add(set, buf, path, builtin);
-	if (!m) {
-		kmod_module_unref(km);
+	if (!m)
 		return -ENOMEM;
-	}
-	m->kmod = km;
 	*ret = m;
 	return 0;
 }
@@ -191,6 +185,7 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out,
 		  bool *excluded)
 {
 	struct kmod_list *list = NULL, *l;
+	struct kmod_ctx *kctx;
 	size_t before = out->n;
 	bool excl = false;
 	int r;
@@ -211,25 +206,29 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out,
 		if (modset_normalize_name(target, name, sizeof(name)) && hmap_get(&set->gone, name))
 			return 0;
 	}
-	/* An alias: libkmod searches every index, the alias tries with wildcards. */
+	/* An alias: libkmod searches every index, the alias tries with wildcards. This is
+	 * what loads libkmod (tree_kmod). */
 	for (int i = 0; i < _IDX_COUNT; i++)
 		if ((r = tree_index_check_all(set->ctx, i)) < 0)
 			return r;
-	r = kmod_module_new_from_lookup(set->ctx->kmod, target, &list);
+	r = tree_kmod(set->ctx, &kctx);
+	if (r < 0)
+		return r;
+	r = sym_kmod_module_new_from_lookup(kctx, target, &list);
 	if (r < 0) {
 		DBG(set->ctx, "lookup of '%s' failed: %s\n", target, strerror(-r));
 		return 0;
 	}
 	r = 0;
-	kmod_list_foreach(l, list)
+	sym_kmod_list_foreach(l, list)
 	{
-		struct kmod_module *km = kmod_module_get_module(l);
+		struct kmod_module *km = sym_kmod_module_get_module(l);
 
 		if (r == 0)
-			r = take(set, kmod_module_get_name(km), true, out, excluded);
-		kmod_module_unref(km);
+			r = take(set, sym_kmod_module_get_name(km), true, out, excluded);
+		sym_kmod_module_unref(km);
 	}
-	kmod_module_unref_list(list);
+	sym_kmod_module_unref_list(list);
 	if (r < 0 || set->compat)
 		return r;
 	r = config_load_builtins(set->ctx);

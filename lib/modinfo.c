@@ -140,21 +140,21 @@ static void read_one(struct kmod_ctx *kctx, struct modinfo_job *job)
 		job->err = r;
 		return;
 	}
-	r = kmod_module_new_from_path(kctx, job->path, &mod);
+	r = sym_kmod_module_new_from_path(kctx, job->path, &mod);
 	if (r < 0) {
 		job->err = r;
 		return;
 	}
-	r = kmod_module_get_info(mod, &info);
+	r = sym_kmod_module_get_info(mod, &info);
 	if (r < 0) {
 		job->err = r == -ENOENT ? -EBADMSG : r;
-		kmod_module_unref(mod);
+		sym_kmod_module_unref(mod);
 		return;
 	}
-	kmod_list_foreach(l, info)
+	sym_kmod_list_foreach(l, info)
 	{
-		const char *key = kmod_module_info_get_key(l);
-		const char *val = kmod_module_info_get_value(l);
+		const char *key = sym_kmod_module_info_get_key(l);
+		const char *val = sym_kmod_module_info_get_value(l);
 		struct strv *dst = NULL;
 
 		if (!key || !val)
@@ -168,18 +168,18 @@ static void read_one(struct kmod_ctx *kctx, struct modinfo_job *job)
 			break;
 		}
 	}
-	kmod_module_info_free_list(info);
-	kmod_module_unref(mod);
+	sym_kmod_module_info_free_list(info);
+	sym_kmod_module_unref(mod);
 }
 
 static struct kmod_ctx *worker_kmod(struct modset_ctx *ctx)
 {
 	static const char *const no_config[] = { NULL };
-	struct kmod_ctx *k = kmod_new(ctx->moddir, no_config);
+	struct kmod_ctx *k = sym_kmod_new(ctx->moddir, no_config);
 
 	/* Errors come back through job->err and are logged by the caller. */
 	if (k)
-		kmod_set_log_priority(k, 0);
+		sym_kmod_set_log_priority(k, 0);
 	return k;
 }
 
@@ -199,7 +199,7 @@ static void *worker(void *arg)
 			read_one(k, pool->todo[i]);
 	}
 	if (k)
-		kmod_unref(k);
+		sym_kmod_unref(k);
 	return NULL;
 }
 
@@ -252,6 +252,12 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
 		return -ENOMEM;
 	pool.todo = todo;
 	pool.n = from_cache(ctx, jobs, n, st, todo);
+	if (pool.n) {
+		int r = dlopen_libkmod(ctx, LOG_ERR);
+
+		if (r < 0)
+			return r;
+	}
 
 	nthreads = worker_count(pool.n);
 	for (unsigned int i = 1; i < nthreads; i++) {

@@ -172,8 +172,6 @@ void set_finish(struct modset_set *set)
 
 static void module_free(struct modset_module *m)
 {
-	if (m->kmod)
-		kmod_module_unref(m->kmod);
 	free(m->name);
 	free(m->path);
 	free(m->reasons);

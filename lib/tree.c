@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The context: a module tree, its indexes, logging. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -162,7 +161,7 @@ MODSET_EXPORT struct modset_ctx *modset_unref(struct modset_ctx *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
 	if (ctx->kmod)
-		kmod_unref(ctx->kmod);
+		sym_kmod_unref(ctx->kmod);
 	close_indexes(ctx);
 	config_done(&ctx->cfg);
 	cache_done(&ctx->cache);
@@ -199,7 +198,7 @@ MODSET_EXPORT void modset_set_log_priority(struct modset_ctx *ctx, int priority)
 		return;
 	ctx->log_priority = priority;
 	if (ctx->kmod)
-		kmod_set_log_priority(ctx->kmod, priority);
+		sym_kmod_set_log_priority(ctx->kmod, priority);
 }
 
 MODSET_EXPORT int modset_set_sysroot(struct modset_ctx *ctx, const char *sysroot)
@@ -336,9 +335,41 @@ int tree_index_check_all(struct modset_ctx *ctx, int idx)
 	return r < 0 ? index_error(ctx, idx, r, why) : 0;
 }
 
+/* libkmod is loaded, and its context made, only when something needs it (see kmod.c):
+ * a resolve that meets no alias never maps it. */
+int tree_kmod(struct modset_ctx *ctx, struct kmod_ctx **ret)
+{
+	/* libkmod gets no configuration: we parse it ourselves (all softdep lines, weakdep
+	 * on any libkmod, config aliases), and it must never fall back to the host's. */
+	static const char *const no_config[] = { NULL };
+	int r;
+
+	if (ctx->kmod) {
+		*ret = ctx->kmod;
+		return 0;
+	}
+	r = dlopen_libkmod(ctx, LOG_ERR);
+	if (r < 0)
+		return r;
+	ctx->kmod = sym_kmod_new(ctx->moddir, no_config);
+	if (!ctx->kmod) {
+		ERR(ctx, "%s: cannot create libkmod context\n", ctx->moddir);
+		return -ENOMEM;
+	}
+	sym_kmod_set_log_fn(ctx->kmod, log_from_kmod, ctx);
+	sym_kmod_set_log_priority(ctx->kmod, ctx->log_priority);
+	r = sym_kmod_load_resources(ctx->kmod);
+	ctx->kmod_resources = r == 0;
+	if (r < 0)
+		DBG(ctx, "%s: not every index could be loaded (%s); using file lookups\n",
+		    ctx->moddir, strerror(-r));
+	DBG(ctx, "%s: libkmod context created\n", ctx->moddir);
+	*ret = ctx->kmod;
+	return 0;
+}
+
 MODSET_EXPORT int modset_load(struct modset_ctx *ctx)
 {
-	static const char *const no_config[] = { NULL };
 	struct stat st;
 	int r;
 
@@ -362,26 +393,8 @@ MODSET_EXPORT int modset_load(struct modset_ctx *ctx)
 		return r;
 	}
 
-	/* libkmod gets no configuration: we parse it ourselves (all softdep lines, weakdep
-	 * on any libkmod, config aliases), and it must never fall back to the host's. */
-	ctx->kmod = kmod_new(ctx->moddir, no_config);
-	if (!ctx->kmod) {
-		ERR(ctx, "%s: cannot create libkmod context\n", ctx->moddir);
-		close_indexes(ctx);
-		return -ENOMEM;
-	}
-	kmod_set_log_fn(ctx->kmod, log_from_kmod, ctx);
-	kmod_set_log_priority(ctx->kmod, ctx->log_priority);
-	r = kmod_load_resources(ctx->kmod);
-	ctx->kmod_resources = r == 0;
-	if (r < 0)
-		DBG(ctx, "%s: not every index could be loaded (%s); using file lookups\n",
-		    ctx->moddir, strerror(-r));
-
-	*(void **)&ctx->kmod_get_weakdeps = dlsym(RTLD_DEFAULT, "kmod_module_get_weakdeps");
 	r = config_load(ctx);
 	if (r < 0) {
-		ctx->kmod = kmod_unref(ctx->kmod);
 		close_indexes(ctx);
 		config_done(&ctx->cfg);
 		strv_done(&ctx->config_files);

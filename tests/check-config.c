@@ -188,7 +188,7 @@ START_TEST(alias_suffix_files)
 	put("etc/modprobe.d/new.conf", "alias bar chain2\n");
 	ctx = load_ctx(NULL, NULL);
 	files = config_files_str(ctx);
-	if (ctx->kmod_get_weakdeps) {
+	if (libkmod_has_weakdeps(NULL)) {
 		ck_assert_str_eq(files, "MD/modules.softdep @/etc/modprobe.d/new.conf");
 		ck_assert_str_eq_free(aliases_str(ctx), "bar=chain2");
 	} else {
@@ -246,7 +246,7 @@ START_TEST(fixture_confdirs_order)
 			 "MD/modules.softdep "
 			 "%1$s/usr/lib/modprobe.d/x-late.conf %1$s/usr/lib/modprobe.d/zz-c.conf",
 			 root);
-	if (!ctx->kmod_get_weakdeps) {
+	if (!libkmod_has_weakdeps(NULL)) {
 		/* kmod 30 also reads lib/modprobe.d/00-old.alias, first by name */
 		char *w = xasprintf("%s/lib/modprobe.d/00-old.alias %s", root, want);
 
@@ -261,7 +261,7 @@ START_TEST(fixture_confdirs_order)
 		      "target_b:pre=from_run@20-b.conf:1 target_c:pre=from_local@30-c.conf:1 "
 		      "target_a:pre=modinfo_pre@modules.softdep:2 "
 		      "target_a:pre=hidden_dep@x-late.conf:1 target_c:pre=hidden_dep@zz-c.conf:1");
-	if (!ctx->kmod_get_weakdeps) {
+	if (!libkmod_has_weakdeps(NULL)) {
 		char *w = xasprintf("target_d:post=alias_file_dep@00-old.alias:1 %s", want);
 
 		free(want);
