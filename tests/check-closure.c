@@ -425,6 +425,56 @@ START_TEST(weak_from_modinfo)
 }
 END_TEST
 
+/* A stand-in for libkmod >= 33's kmod_module_get_weakdeps (the host may have kmod 30):
+ * wk_cfg weak-depends on wk_modinfo_only, which nothing else of the weak tree names for
+ * it (its own weakdep= is not read: the tree has modules.weakdep). */
+static const struct modset_ctx *fake_ctx;
+static unsigned int fake_calls;
+
+static int fake_get_weakdeps(const struct kmod_module *mod, struct kmod_list **weak)
+{
+	fake_calls++;
+	if (!streq(sym_kmod_module_get_name(mod), "wk_cfg"))
+		return 0;
+	return sym_kmod_module_new_from_lookup(fake_ctx->kmod, "wk_modinfo_only", weak);
+}
+
+START_TEST(weak_from_libkmod)
+{
+	/* libkmod's weakdep API is asked, through a kmod_module made then, only on a tree
+	 * with modules.weakdep and only when weak deps are followed; its answer is taken */
+	kmod_module_get_weakdeps_fn *saved;
+	struct modset_ctx *ctx;
+	struct modset_set *set;
+
+	ck_assert_int_eq(dlopen_libkmod(NULL, LOG_DEBUG), 0);
+	saved = sym_kmod_module_get_weakdeps;
+	sym_kmod_module_get_weakdeps = fake_get_weakdeps;
+
+	ck_assert_str_eq_free(names_of("hard", "chain3", 0), "chain1 chain2 chain3");
+	ck_assert_uint_eq(fake_calls, 0);
+
+	fake_ctx = ctx = fixture_ctx("weak");
+	set = resolve_ok(ctx, "wk_cfg", MODSET_RESOLVE_NO_WEAK);
+	ck_assert_str_eq_free(set_names(set), "wk_cfg wk_pre");
+	modset_set_unref(set);
+	set = resolve_ok(ctx, "wk_cfg", COMPAT);
+	modset_set_unref(set);
+	ck_assert_uint_eq(fake_calls, 0);
+
+	set = resolve_ok(ctx, "wk_cfg", 0);
+	ck_assert_str_eq_free(set_names(set), "wk_cfg wk_helper2 wk_modinfo_only wk_pre "
+					      "wk_prov1 wk_prov2");
+	ck_assert_str_eq_free(set_reasons(set, "wk_modinfo_only"), "weak:wk_cfg");
+	ck_assert_str_eq_free(set_loaded(set), "wk_cfg wk_pre");
+	/* once for each module of the set */
+	ck_assert_uint_eq(fake_calls, 6);
+	modset_set_unref(set);
+	modset_unref(ctx);
+	sym_kmod_module_get_weakdeps = saved;
+}
+END_TEST
+
 /* ---- flags ---- */
 
 START_TEST(no_soft)
@@ -965,6 +1015,7 @@ static Suite *closure_suite(void)
 	tcase_add_test(tc, weak_not_loaded);
 	tcase_add_test(tc, weak_flags);
 	tcase_add_test(tc, weak_from_modinfo);
+	tcase_add_test(tc, weak_from_libkmod);
 
 	tc = tcase_new(s, "flags");
 	tcase_add_test(tc, no_soft);
