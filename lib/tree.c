@@ -11,9 +11,9 @@
 
 #include "libmodset-private.h"
 
-static void log_stderr(void *data _unused_, int priority _unused_, const char *file _unused_,
-		       int line _unused_, const char *fn _unused_, const char *format,
-		       va_list args)
+__attribute__((format(printf, 6, 0))) static void
+log_stderr(void *data _unused_, int priority _unused_, const char *file _unused_,
+	   int line _unused_, const char *fn _unused_, const char *format, va_list args)
 {
 	fprintf(stderr, "libmodset: ");
 	vfprintf(stderr, format, args);

@@ -1481,7 +1481,7 @@ static int cmp_want(const void *a, const void *b)
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
 	if (!x->from || !y->from)
-		return !x->from - !y->from ? (x->from ? 1 : -1) : 0;
+		return (x->from != NULL) - (y->from != NULL);
 	return strcmp(x->from, y->from);
 }
 

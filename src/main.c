@@ -30,7 +30,8 @@
 
 static const char *prog = "initrd-modset";
 
-static void msg(const char *level, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void msg(const char *level, const char *fmt,
+							  ...)
 {
 	va_list ap;
 
@@ -41,8 +42,9 @@ static void msg(const char *level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void log_cli(void *data, int priority, const char *file, int line, const char *fn,
-		    const char *format, va_list args)
+__attribute__((format(printf, 6, 0))) static void
+log_cli(void *data, int priority, const char *file, int line, const char *fn, const char *format,
+	va_list args)
 {
 	fprintf(stderr, "%s: %s", prog,
 		priority <= LOG_ERR ? "error: " : priority == LOG_WARNING ? "warning: " : "");
