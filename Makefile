@@ -38,6 +38,10 @@ endif
 # only tests that call libkmod themselves link it.
 KMOD_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libkmod)
 KMOD_LIBS    = $(shell $(PKG_CONFIG) --libs libkmod)
+# lib/decompress.c: the decompressors' headers only; the libraries are loaded with
+# dlopen() (lib/ links libkmod alone). zlib (.ko.gz) is optional.
+DECOMP_CFLAGS = $(shell $(PKG_CONFIG) --cflags liblzma libzstd) \
+	$(shell $(PKG_CONFIG) --exists zlib && echo -DHAVE_ZLIB $$($(PKG_CONFIG) --cflags zlib))
 FRONT_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c libarchive libzstd)
 FRONT_LIBS   = $(shell $(PKG_CONFIG) --libs json-c libarchive libzstd)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
@@ -79,7 +83,7 @@ deps:
 
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden $(KMOD_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden $(KMOD_CFLAGS) $(DECOMP_CFLAGS) -c -o $@ $<
 
 $(B)/src/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -239,7 +243,8 @@ fuzz_def = $(if $(filter softdep,$(1)),-DFUZZ_TREE_FILES)
 
 $(FUZZ_B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(KMOD_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(KMOD_CFLAGS) $(DECOMP_CFLAGS) \
+		-c -o $@ $<
 
 define fuzz_rules
 $(FUZZ_B)/fuzz-$(1): $(call fuzz_src,$(1)) tests/fuzz/fuzz-common.h $(FUZZ_LIB_OBJ)

@@ -187,6 +187,32 @@ enum {
 	_IDX_COUNT,
 };
 
+/* ---- module file decompression (decompress.c) ---- */
+enum comp_format {
+	COMP_NONE, /* a plain file */
+	COMP_ZSTD,
+	COMP_XZ,
+	COMP_GZIP,
+};
+/* The format of a module file from its first bytes (magic), as libkmod picks it. */
+enum comp_format comp_detect(const void *p, size_t size);
+
+/* A decompressor, for one thread at a time: library contexts and output buffer
+ * kept from one file to the next. NULL when out of memory. */
+struct decomp;
+struct decomp *decomp_new(void);
+void decomp_free(struct decomp *d);
+/* Free the output buffer if it grew large (after a huge or hostile file). */
+void decomp_trim(struct decomp *d);
+/*
+ * Decompress @in (@f, not COMP_NONE) whole: *out (owned by @d, valid until its next
+ * use) holds *out_size bytes. 0; -EFBIG when it would exceed @max bytes; -EBADMSG
+ * (corrupt or truncated stream), -ELIBACC (the library cannot be loaded), -ENOTSUP,
+ * -ENOMEM, with *why a static one-line reason; *why is NULL for the plain -EFBIG.
+ */
+int decomp_run(struct decomp *d, enum comp_format f, const void *in, size_t in_size,
+	       size_t max, const unsigned char **out, size_t *out_size, const char **why);
+
 /* ---- modinfo (modinfo.c) ---- */
 struct modinfo_job {
 	const char *path;    /* in */
