@@ -214,16 +214,32 @@ int decomp_run(struct decomp *d, enum comp_format f, const void *in, size_t in_s
 	       size_t max, const unsigned char **out, size_t *out_size, const char **why);
 
 /* ---- modinfo (modinfo.c) ---- */
+/* The default limit on a compressed module's decompressed size (MODSET_MODULE_SIZE_MAX
+ * overrides it): Debian's largest module, amdgpu.ko (6.12), is 29 MB. */
+#define MODULE_SIZE_MAX_DEFAULT ((size_t)256 << 20)
+
 struct modinfo_job {
 	const char *path;    /* in */
 	const char *relpath; /* in: key in the cache */
 	struct strv weakdep, firmware; /* out */
 	int err;		       /* out: 0 or -errno */
+	const char *why;	       /* out: with err, a static reason, or NULL */
 	bool cached;		       /* out: answered by the cache */
 };
 int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n);
-/* -EINVAL for an ELF file libkmod 30 would abort on (assertions), else 0. */
-int modinfo_elf_check(const unsigned char *p, size_t size);
+/*
+ * The weakdep= and firmware= values of the module file held in @p (plain ELF), as
+ * libkmod's kmod_module_get_info() gives them, appended to @weakdep and @firmware.
+ * 0; -ENOEXEC (not a valid ELF file) or -EBADMSG (no .modinfo section) with *why;
+ * -ENOMEM. Reads nothing outside @p[0..size).
+ */
+int modinfo_parse(const unsigned char *p, size_t size, struct strv *weakdep,
+		  struct strv *firmware, const char **why);
+/* Read one module file (any compression) with @d, at most @max bytes decompressed;
+ * fills job->weakdep, job->firmware, or returns -errno with job->why. */
+int modinfo_read_file(struct decomp *d, size_t max, struct modinfo_job *job);
+/* The decompressed-size limit: MODSET_MODULE_SIZE_MAX, else the default. */
+size_t modinfo_size_max(void);
 
 /* ---- persistent modinfo cache (cache.c) ---- */
 struct stat;

@@ -186,10 +186,12 @@ int modset_set_exclude(struct modset_ctx *ctx, const char *const *patterns);
  *
  * Returns: 0, or a negative errno, each logged with the file it concerns: what
  * modset_load() returns; -EBADMSG when an index node on the way is corrupt; -EXDEV
- * when an index entry or a root path points outside the module directory; the error
- * libkmod gives for a module file whose .modinfo must be read and cannot be
- * (-ENOEXEC, -EBADMSG, -ENOENT, ...); an errno of reading a "=DIR" root or
- * modules.builtin.modinfo; -EINVAL, -ENOMEM.
+ * when an index entry or a root path points outside the module directory; for a
+ * module file whose .modinfo must be read and cannot be: the errno of opening it
+ * (-ENOENT, ...), -EINVAL (not a regular file), -ENOEXEC (not a valid ELF module),
+ * -EBADMSG (corrupt or truncated compressed data, no .modinfo), -EFBIG (decompressed
+ * size over the limit), -ELIBACC (decompression library missing); an errno of
+ * reading a "=DIR" root or modules.builtin.modinfo; -EINVAL, -ENOMEM.
  */
 int modset_resolve(struct modset_ctx *ctx, const char *const *roots, unsigned int flags,
 		   struct modset_set **ret);

@@ -1,10 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Reading module files' .modinfo (weakdep=, firmware=) through libkmod, which
- * decompresses .ko.xz / .ko.zst as it was built to. Decompression dominates the
- * cost, so a batch is spread over the CPUs; each worker has its own libkmod context
- * (a kmod_ctx is not thread-safe), and results land in the caller's job slots, so
- * the outcome does not depend on scheduling.
+ * Reading module files' .modinfo (weakdep=, firmware=), libkmod's way but by our own
+ * bounded reader: the file is mapped, decompressed when its first bytes say so
+ * (decompress.c: xz, zstd, gzip, never past a size limit), and its ELF section
+ * headers are checked before anything they point to is read, 32- or 64-bit, either
+ * byte order. The first section named .modinfo is split into strings and key=value
+ * pairs exactly as libkmod 30 does it (libkmod-elf.c: kmod_elf_new,
+ * kmod_elf_get_strings; libkmod-module.c: kmod_module_get_info), so a valid module
+ * gives what libkmod gives; a malformed one is refused with a reason, where libkmod
+ * 30 would sometimes abort the process on an assertion.
+ *
+ * Decompression dominates the cost, so a batch is spread over the CPUs; each worker
+ * keeps its own decompressor (library contexts, output buffer) from file to file,
+ * and results land in the caller's job slots, so the outcome does not depend on
+ * scheduling. Workers never log: the calling thread logs the first error, in job
+ * order.
  */
 #include <elf.h>
 #include <errno.h>
@@ -17,6 +27,16 @@
 
 #include "libmodset-private.h"
 
+#define NOT_MODULE "not a valid kernel module: "
+
+static void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+/* ---- ELF ---- */
+
 static uint64_t elf_uint(const unsigned char *p, size_t n, bool msb)
 {
 	uint64_t v = 0;
@@ -26,180 +46,270 @@ static uint64_t elf_uint(const unsigned char *p, size_t n, bool msb)
 	return v;
 }
 
+/* A field of an ELF structure at @p, of the file's class and byte order. */
 #define ELF_FIELD(p, is64, msb, type, field)                                            \
 	((is64) ? elf_uint((p) + offsetof(Elf64_##type, field),                          \
 			   sizeof(((Elf64_##type *)0)->field), msb)                      \
 		: elf_uint((p) + offsetof(Elf32_##type, field),                          \
 			   sizeof(((Elf32_##type *)0)->field), msb))
 
-/*
- * libkmod 30 (Debian 12's) asserts, so aborts the whole process, on some malformed ELF
- * files rather than refusing them: a section name table index of 0 or past the
- * section table, a name table or .modinfo section that starts at the end of the file;
- * and it reads the byte after .modinfo, past the end of the file when the section
- * ends there. This follows its reads (libkmod-elf.c: kmod_elf_new, then
- * kmod_elf_get_strings(".modinfo")) and refuses those files; what libkmod refuses
- * cleanly itself is left to it. Only plain files can be checked here: libkmod
- * decompresses .ko.xz/.ko.zst internally.
- */
-int modinfo_elf_check(const unsigned char *p, size_t size)
-{
-	uint64_t shoff, shnum, shstrndx, shdr, stroff, strsize, end;
-	const unsigned char *sh;
+struct elf {
+	const unsigned char *p;
+	uint64_t size;
 	bool is64, msb;
+	uint64_t shoff, shnum, shentsize; /* the section header table, in bounds */
+	const char *names;		  /* section names, NUL-terminated */
+	uint64_t names_size;
+};
 
-	if (size <= EI_NIDENT || memcmp(p, ELFMAG, SELFMAG) != 0 ||
-	    (p[EI_CLASS] != ELFCLASS32 && p[EI_CLASS] != ELFCLASS64) ||
-	    (p[EI_DATA] != ELFDATA2LSB && p[EI_DATA] != ELFDATA2MSB))
-		return 0;
-	is64 = p[EI_CLASS] == ELFCLASS64;
-	msb = p[EI_DATA] == ELFDATA2MSB;
-	shdr = is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-	if (size <= (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)) ||
-	    ELF_FIELD(p, is64, msb, Ehdr, e_shentsize) != shdr)
-		return 0;
-	shoff = ELF_FIELD(p, is64, msb, Ehdr, e_shoff);
-	shnum = ELF_FIELD(p, is64, msb, Ehdr, e_shnum);
-	shstrndx = ELF_FIELD(p, is64, msb, Ehdr, e_shstrndx);
-	if (__builtin_add_overflow(shoff, shnum * shdr, &end) || end > size)
-		return 0;
-	if (shstrndx == SHN_UNDEF || shstrndx >= shnum)
-		return -EINVAL;
-	sh = p + shoff + shstrndx * shdr;
-	stroff = ELF_FIELD(sh, is64, msb, Shdr, sh_offset);
-	strsize = ELF_FIELD(sh, is64, msb, Shdr, sh_size);
-	if (__builtin_add_overflow(stroff, strsize, &end) || end > size)
-		return 0;
-	if (stroff >= size)
-		return -EINVAL;
-	if (strsize == 0 || p[stroff + strsize - 1] != '\0')
-		return 0;
-	for (uint64_t i = 1; i < shnum; i++) {
-		uint64_t off, len, name;
+/* Section @i (< shnum) of @e: its data range, -1 when it is not inside the file. */
+static int elf_section(const struct elf *e, uint64_t i, uint64_t *off, uint64_t *len,
+		       uint64_t *name)
+{
+	const unsigned char *sh = e->p + e->shoff + i * e->shentsize;
+	uint64_t end;
 
-		sh = p + shoff + i * shdr;
-		off = ELF_FIELD(sh, is64, msb, Shdr, sh_offset);
-		len = ELF_FIELD(sh, is64, msb, Shdr, sh_size);
-		name = ELF_FIELD(sh, is64, msb, Shdr, sh_name);
-		if (__builtin_add_overflow(off, len, &end) || end > size || name >= strsize ||
-		    strcmp((const char *)p + stroff + name, ".modinfo") != 0)
+	*off = ELF_FIELD(sh, e->is64, e->msb, Shdr, sh_offset);
+	*len = ELF_FIELD(sh, e->is64, e->msb, Shdr, sh_size);
+	*name = ELF_FIELD(sh, e->is64, e->msb, Shdr, sh_name);
+	return __builtin_add_overflow(*off, *len, &end) || end > e->size ? -1 : 0;
+}
+
+/* kmod_elf_new(): the ELF header, the section header table and the section name
+ * table, checked as libkmod checks them (and where libkmod 30 asserts: a name table
+ * index of 0 or past the table, an empty name table at the end of the file). */
+static int elf_open(struct elf *e, const unsigned char *p, size_t size, const char **why)
+{
+	uint64_t shdr, end, strndx, stroff, strsize, name;
+
+	*e = (struct elf){ .p = p, .size = size };
+	if (size <= EI_NIDENT || memcmp(p, ELFMAG, SELFMAG) != 0) {
+		*why = NOT_MODULE "not an ELF file";
+		return -ENOEXEC;
+	}
+	if (p[EI_CLASS] != ELFCLASS32 && p[EI_CLASS] != ELFCLASS64) {
+		*why = NOT_MODULE "unknown ELF class";
+		return -ENOEXEC;
+	}
+	e->is64 = p[EI_CLASS] == ELFCLASS64;
+	if (size <= (e->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr))) {
+		*why = NOT_MODULE "truncated ELF header";
+		return -ENOEXEC;
+	}
+	if (p[EI_DATA] != ELFDATA2LSB && p[EI_DATA] != ELFDATA2MSB) {
+		*why = NOT_MODULE "unknown ELF byte order";
+		return -ENOEXEC;
+	}
+	e->msb = p[EI_DATA] == ELFDATA2MSB;
+	shdr = e->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	e->shentsize = ELF_FIELD(p, e->is64, e->msb, Ehdr, e_shentsize);
+	if (e->shentsize != shdr) {
+		*why = NOT_MODULE "bad section header size";
+		return -ENOEXEC;
+	}
+	e->shoff = ELF_FIELD(p, e->is64, e->msb, Ehdr, e_shoff);
+	e->shnum = ELF_FIELD(p, e->is64, e->msb, Ehdr, e_shnum);
+	if (__builtin_add_overflow(e->shoff, e->shnum * shdr, &end) || end > size) {
+		*why = NOT_MODULE "section headers out of bounds";
+		return -ENOEXEC;
+	}
+	strndx = ELF_FIELD(p, e->is64, e->msb, Ehdr, e_shstrndx);
+	if (strndx == SHN_UNDEF || strndx >= e->shnum) {
+		*why = NOT_MODULE "bad section name table index";
+		return -ENOEXEC;
+	}
+	if (elf_section(e, strndx, &stroff, &strsize, &name) < 0) {
+		*why = NOT_MODULE "section name table out of bounds";
+		return -ENOEXEC;
+	}
+	if (strsize == 0) {
+		*why = NOT_MODULE "empty section name table";
+		return -ENOEXEC;
+	}
+	if (p[stroff + strsize - 1] != '\0') {
+		*why = NOT_MODULE "section name table not NUL-terminated";
+		return -ENOEXEC;
+	}
+	e->names = (const char *)p + stroff;
+	e->names_size = strsize;
+	return 0;
+}
+
+/* kmod_elf_get_section(): the first section called @name whose data is inside the
+ * file and whose name is inside the name table (others are skipped). */
+static int elf_find_section(const struct elf *e, const char *name, const char **data,
+			    uint64_t *len)
+{
+	for (uint64_t i = 1; i < e->shnum; i++) {
+		uint64_t off, size, nameoff;
+
+		if (elf_section(e, i, &off, &size, &nameoff) < 0 ||
+		    nameoff >= e->names_size || strcmp(e->names + nameoff, name) != 0)
 			continue;
-		/* the first .modinfo is the one libkmod reads */
-		return off >= size || (len > 0 && end == size) ? -EINVAL : 0;
+		*data = (const char *)e->p + off; /* not read when size is 0 */
+		*len = size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* kmod_module_get_info(): "key=value", or "key" with an empty value; the key ends at
+ * the first '='. Only weakdep= and firmware= are kept. */
+static int keep_entry(const char *s, size_t len, struct strv *weakdep,
+		      struct strv *firmware)
+{
+	const char *eq = memchr(s, '=', len);
+	size_t klen = eq ? (size_t)(eq - s) : len;
+	struct strv *dst;
+	char *val;
+
+	if (klen == strlen("weakdep") && memcmp(s, "weakdep", klen) == 0)
+		dst = weakdep;
+	else if (klen == strlen("firmware") && memcmp(s, "firmware", klen) == 0)
+		dst = firmware;
+	else
+		return 0;
+	val = eq ? strndup(eq + 1, len - klen - 1) : strdup("");
+	if (!val)
+		return -ENOMEM;
+	return strv_push_take(dst, val);
+}
+
+int modinfo_parse(const unsigned char *p, size_t size, struct strv *weakdep,
+		  struct strv *firmware, const char **why)
+{
+	const char *s, *end;
+	struct elf e;
+	uint64_t len;
+	int r;
+
+	*why = NULL;
+	r = elf_open(&e, p, size, why);
+	if (r < 0)
+		return r;
+	if (elf_find_section(&e, ".modinfo", &s, &len) < 0) {
+		*why = NOT_MODULE "no .modinfo section";
+		return -EBADMSG;
+	}
+	/*
+	 * kmod_elf_get_strings(): leading NULs are skipped, down to one byte; one byte
+	 * left is no string at all (even if it is not NUL). The rest is split at runs of
+	 * NULs; the last string may lack its NUL.
+	 */
+	while (len > 1 && *s == '\0') {
+		s++;
+		len--;
+	}
+	if (len <= 1)
+		return 0;
+	for (end = s + len; s < end;) {
+		const char *nul = memchr(s, '\0', (size_t)(end - s));
+		size_t n = nul ? (size_t)(nul - s) : (size_t)(end - s);
+
+		if (n > 0 && (r = keep_entry(s, n, weakdep, firmware)) < 0)
+			return r;
+		s += n + 1;
 	}
 	return 0;
 }
 
-/* modinfo_elf_check() on a plain module file; compressed ones are left to libkmod.
- * A FIFO (or socket) is refused: libkmod would block forever opening or reading it. */
-static int check_plain_module(const char *path)
-{
-	struct stat st;
-	void *p;
-	int fd, r;
+/* ---- module files ---- */
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0; /* libkmod says why */
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return 0;
+size_t modinfo_size_max(void)
+{
+	const char *env = secure_getenv("MODSET_MODULE_SIZE_MAX");
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!env || *env < '0' || *env > '9')
+		return MODULE_SIZE_MAX_DEFAULT;
+	errno = 0;
+	v = strtoull(env, &end, 10);
+	if (errno || v == 0)
+		return MODULE_SIZE_MAX_DEFAULT;
+	switch (*end) {
+	case 'K': shift = 10, end++; break;
+	case 'M': shift = 20, end++; break;
+	case 'G': shift = 30, end++; break;
 	}
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-		close(fd);
+	if (*end)
+		return MODULE_SIZE_MAX_DEFAULT;
+	if (v > (SIZE_MAX / 2) >> shift)
+		return SIZE_MAX / 2;
+	return (size_t)v << shift;
+}
+
+int modinfo_read_file(struct decomp *d, size_t max, struct modinfo_job *job)
+{
+	_cleanup_(closep) int fd = -1;
+	enum comp_format format;
+	const unsigned char *elf;
+	size_t size, elf_size;
+	struct stat st;
+	void *map;
+	int r;
+
+	job->why = NULL;
+	/* never blocks: a FIFO is refused below, unopened for reading */
+	fd = open(job->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		job->why = "cannot read module: not a regular file";
 		return -EINVAL;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size <= EI_NIDENT) {
-		close(fd);
-		return 0;
+	if ((uint64_t)st.st_size > SIZE_MAX) {
+		job->why = "cannot read module: file too large";
+		return -EFBIG;
 	}
-	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return 0;
-	r = modinfo_elf_check(p, st.st_size);
-	munmap(p, st.st_size);
+	size = (size_t)st.st_size;
+	if (size == 0)
+		return modinfo_parse((const unsigned char *)"", 0, &job->weakdep,
+				     &job->firmware, &job->why);
+	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	format = comp_detect(map, size);
+	if (format == COMP_NONE) {
+		elf = map;
+		elf_size = size;
+		r = 0;
+	} else {
+		r = decomp_run(d, format, map, size, max, &elf, &elf_size, &job->why);
+	}
+	if (r == 0)
+		r = modinfo_parse(elf, elf_size, &job->weakdep, &job->firmware,
+				  &job->why);
+	munmap(map, size);
 	return r;
 }
 
+/* ---- batches ---- */
+
 struct pool {
-	struct modset_ctx *ctx;
 	struct modinfo_job **todo;
 	size_t n;
 	size_t next; /* atomic */
+	size_t max;  /* decompressed-size limit */
 };
-
-static void read_one(struct kmod_ctx *kctx, struct modinfo_job *job)
-{
-	struct kmod_module *mod = NULL;
-	struct kmod_list *info = NULL, *l;
-	int r;
-
-	r = check_plain_module(job->path);
-	if (r < 0) {
-		job->err = r;
-		return;
-	}
-	r = sym_kmod_module_new_from_path(kctx, job->path, &mod);
-	if (r < 0) {
-		job->err = r;
-		return;
-	}
-	r = sym_kmod_module_get_info(mod, &info);
-	if (r < 0) {
-		job->err = r == -ENOENT ? -EBADMSG : r;
-		sym_kmod_module_unref(mod);
-		return;
-	}
-	sym_kmod_list_foreach(l, info)
-	{
-		const char *key = sym_kmod_module_info_get_key(l);
-		const char *val = sym_kmod_module_info_get_value(l);
-		struct strv *dst = NULL;
-
-		if (!key || !val)
-			continue;
-		if (streq(key, "weakdep"))
-			dst = &job->weakdep;
-		else if (streq(key, "firmware"))
-			dst = &job->firmware;
-		if (dst && strv_push(dst, val) < 0) {
-			job->err = -ENOMEM;
-			break;
-		}
-	}
-	sym_kmod_module_info_free_list(info);
-	sym_kmod_module_unref(mod);
-}
-
-static struct kmod_ctx *worker_kmod(struct modset_ctx *ctx)
-{
-	static const char *const no_config[] = { NULL };
-	struct kmod_ctx *k = sym_kmod_new(ctx->moddir, no_config);
-
-	/* Errors come back through job->err and are logged by the caller. */
-	if (k)
-		sym_kmod_set_log_priority(k, 0);
-	return k;
-}
 
 static void *worker(void *arg)
 {
 	struct pool *pool = arg;
-	struct kmod_ctx *k = worker_kmod(pool->ctx);
+	struct decomp *d = decomp_new();
 
 	for (;;) {
 		size_t i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
+		struct modinfo_job *job;
 
 		if (i >= pool->n)
 			break;
-		if (!k)
-			pool->todo[i]->err = -ENOMEM;
-		else
-			read_one(k, pool->todo[i]);
+		job = pool->todo[i];
+		job->err = d ? modinfo_read_file(d, pool->max, job) : -ENOMEM;
+		decomp_trim(d);
 	}
-	if (k)
-		sym_kmod_unref(k);
+	decomp_free(d);
 	return NULL;
 }
 
@@ -235,9 +345,23 @@ static size_t from_cache(struct modset_ctx *ctx, struct modinfo_job *jobs, size_
 	return ntodo;
 }
 
+/* One line naming the file: why it cannot be read. */
+static void log_job_error(struct modset_ctx *ctx, const struct modinfo_job *job,
+			  size_t max)
+{
+	if (job->why)
+		ERR(ctx, "%s: %s\n", job->path, job->why);
+	else if (job->err == -EFBIG && max % ((size_t)1 << 20) == 0)
+		ERR(ctx, "%s: decompressed size exceeds %zu MiB\n", job->path, max >> 20);
+	else if (job->err == -EFBIG)
+		ERR(ctx, "%s: decompressed size exceeds %zu bytes\n", job->path, max);
+	else if (job->err != -ENOMEM)
+		ERR(ctx, "%s: cannot read module: %s\n", job->path, strerror(-job->err));
+}
+
 int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n)
 {
-	struct pool pool = { .ctx = ctx };
+	struct pool pool = { .max = modinfo_size_max() };
 	pthread_t threads[16];
 	unsigned int nthreads, started = 0;
 	_cleanup_free_ struct modinfo_job **todo = NULL;
@@ -252,12 +376,6 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
 		return -ENOMEM;
 	pool.todo = todo;
 	pool.n = from_cache(ctx, jobs, n, st, todo);
-	if (pool.n) {
-		int r = dlopen_libkmod(ctx, LOG_ERR);
-
-		if (r < 0)
-			return r;
-	}
 
 	nthreads = worker_count(pool.n);
 	for (unsigned int i = 1; i < nthreads; i++) {
@@ -271,11 +389,8 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
 		pthread_join(threads[i], NULL);
 
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].err == -ENOMEM)
-			return -ENOMEM;
 		if (jobs[i].err < 0) {
-			ERR(ctx, "%s: cannot read module: %s\n", jobs[i].path,
-			    strerror(-jobs[i].err));
+			log_job_error(ctx, &jobs[i], pool.max);
 			return jobs[i].err;
 		}
 		if (st && !jobs[i].cached && st[i].st_size)

@@ -1,14 +1,15 @@
 #!/bin/sh
 # Module files that are not what they claim: a FIFO (refused without blocking:
-# no hang), not ELF at all, empty, cut short,
-# section headers out of bounds, and the malformed ELF files on which libkmod 30
-# (Debian 12) asserts -- aborting the whole process -- instead of failing: a
-# section name table index of 0 or past the table, a name table or .modinfo
-# section starting at the very end of the file, .modinfo ending there (libkmod
-# reads the byte after it). Each is one error line naming the file, exit 2, no
-# output file; a .modinfo without its final NUL is read (libkmod ends the last
-# string itself). The module read is base.ko (plain; the tree has no
-# modules.weakdep, so its .modinfo is read for weakdep=).
+# no hang), not ELF at all, empty, cut short, section headers out of bounds, and
+# the malformed ELF files on which libkmod 30 (Debian 12) asserts -- aborting the
+# whole process -- instead of failing: a section name table index of 0 or past
+# the table, an empty name table at the very end of the file. Each is one error
+# line naming the file and the reason, exit 2, no output file. Valid ELF that
+# libkmod 30 also asserts on is read (lib/modinfo.c reads .modinfo itself, within
+# bounds): an empty .modinfo at the very end of the file, a .modinfo ending there
+# (libkmod reads the byte after it); a .modinfo without its final NUL is read
+# too (libkmod ends the last string itself). The module read is base.ko (plain;
+# the tree has no modules.weakdep, so its .modinfo is read for weakdep=).
 . "$SRCDIR/tests/cli/lib.sh"
 M=$(copytree bad)
 mkdir -p "$T/out"
@@ -80,21 +81,21 @@ echo "== section name table at the end of the file, empty (libkmod 30 asserts)"
 cp "$T/base.ko.good" "$f"
 { le "$size" 8; le 0 8; } | dd of="$f" bs=1 seek=$((str_hdr + 24)) conv=notrunc 2>/dev/null
 run
-echo "== .modinfo at the end of the file, empty (libkmod 30 asserts)"
+echo "== .modinfo offset past the end of the file (no .modinfo then)"
+poke $((mi_hdr + 24)) 8 $((size * 2))
+run
+lsa "$T/out"
+echo "== .modinfo at the end of the file, empty (libkmod 30 asserts): read, empty"
 cp "$T/base.ko.good" "$f"
 { le "$size" 8; le 0 8; } | dd of="$f" bs=1 seek=$((mi_hdr + 24)) conv=notrunc 2>/dev/null
-run
-echo "== .modinfo moved to the end of a file of 8192 bytes (libkmod reads past it)"
+ms -r "$M" --no-cache -f order base
+echo "== .modinfo moved to the end of a file of 8192 bytes (libkmod reads past it): read"
 cp "$T/base.ko.good" "$f"
 head -c $((8192 - size - mi_size)) /dev/zero >> "$f"
 dd if="$T/base.ko.good" bs=1 skip="$mi_off" count="$mi_size" 2>/dev/null >> "$f"
 le $((8192 - mi_size)) 8 | dd of="$f" bs=1 seek=$((mi_hdr + 24)) conv=notrunc 2>/dev/null
 wc -c < "$f"
-run
-echo "== .modinfo offset past the end of the file (no .modinfo then)"
-poke $((mi_hdr + 24)) 8 $((size * 2))
-run
-lsa "$T/out"
+ms -r "$M" --no-cache -f order base
 echo "== .modinfo without its final NUL: read"
 cp "$T/base.ko.good" "$f"
 printf 'X' | dd of="$f" bs=1 seek=$((mi_off + mi_size - 1)) conv=notrunc 2>/dev/null
