@@ -230,9 +230,12 @@ FUZZ_TARGETS := modprobe-d softdep builtin-modinfo modinfo index cache roots kmo
 FUZZ_CFLAGS   = -std=gnu11 -D_GNU_SOURCE -MMD -MP -g -O1 -Wall -Wextra -Wno-unused-parameter \
 	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_XFLAGS   = $(shell $(PKG_CONFIG) --exists liblzma && echo -DFUZZ_HAVE_LZMA \
-	$$($(PKG_CONFIG) --cflags liblzma)) $(FRONT_CFLAGS)
-FUZZ_LIBS     = $(FRONT_LIBS) \
-	$(shell $(PKG_CONFIG) --exists liblzma && $(PKG_CONFIG) --libs liblzma) -lpthread -ldl
+	$$($(PKG_CONFIG) --cflags liblzma)) \
+	$(shell $(PKG_CONFIG) --exists zlib && echo -DFUZZ_HAVE_ZLIB \
+	$$($(PKG_CONFIG) --cflags zlib)) $(FRONT_CFLAGS)
+FUZZ_LIBS     = $(KMOD_LIBS) $(FRONT_LIBS) \
+	$(shell $(PKG_CONFIG) --exists liblzma && $(PKG_CONFIG) --libs liblzma) \
+	$(shell $(PKG_CONFIG) --exists zlib && $(PKG_CONFIG) --libs zlib) -lpthread -ldl
 FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_B)/lib/%.o)
 REPLAY_BINS  := $(FUZZ_TARGETS:%=$(B)/fuzz-replay/fuzz-%)
 # target -> source (and extra sources, defines)

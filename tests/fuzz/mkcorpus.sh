@@ -46,7 +46,7 @@ for tree in "$FX"/*/; do
 		put index "$name-${f##*/}" < "$f"
 	done
 	# modules: the three smallest of each compression, plain ones also for the
-	# in-process xz (3) and zstd (4) wrappers
+	# in-process xz (3), zstd (4) and gzip (6) wrappers and as a raw .ko.gz (5)
 	for ext in ko ko.xz ko.zst; do
 		find "$M" -name "*.$ext" -type f -size -3k | while read -r f; do
 			echo "$(wc -c < "$f") $f"
@@ -55,7 +55,9 @@ for tree in "$FX"/*/; do
 			case $ext in
 			ko) put modinfo "$name-$base" 000 < "$f"
 			    put modinfo "$name-$base-xz" 003 < "$f"
-			    put modinfo "$name-$base-zst" 004 < "$f" ;;
+			    put modinfo "$name-$base-zst" 004 < "$f"
+			    gzip -n -c < "$f" | put modinfo "$name-$base.gz" 005
+			    put modinfo "$name-$base-gz" 006 < "$f" ;;
 			ko.xz) put modinfo "$name-$base" 001 < "$f" ;;
 			ko.zst) put modinfo "$name-$base" 002 < "$f" ;;
 			esac
