@@ -30,7 +30,8 @@ if [ "${1:-}" = fuzz ]; then
 	exit 0
 fi
 
-PC_MODULES="libkmod libzstd json-c libarchive check"
+# liblzma and zlib: headers only (lib/decompress.c loads the libraries with dlopen).
+PC_MODULES="libkmod libzstd liblzma zlib json-c libarchive check"
 TOOLS="gcc make pkg-config depmod modprobe modinfo xz zstd bsdcpio cpio"
 # The compressors the --check tests (tests/cli/check-*.sh) build images with.
 TOOLS="$TOOLS gzip bzip2 lz4"
@@ -68,17 +69,18 @@ if command -v apt-get >/dev/null 2>&1; then
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends \
 		gcc make pkg-config libc6-dev \
-		libkmod-dev libzstd-dev libjson-c-dev libarchive-dev check \
+		libkmod-dev libzstd-dev liblzma-dev zlib1g-dev libjson-c-dev \
+		libarchive-dev check \
 		kmod xz-utils zstd libarchive-tools cpio gzip bzip2 lz4 \
 		dracut-core initramfs-tools \
 		valgrind >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
-	$SUDO dnf install -y gcc make pkgconf-pkg-config kmod-devel libzstd-devel \
-		json-c-devel libarchive-devel check-devel kmod xz zstd bsdtar cpio gzip bzip2 lz4 \
-		valgrind
+	$SUDO dnf install -y gcc make pkgconf-pkg-config kmod-devel libzstd-devel xz-devel \
+		zlib-devel json-c-devel libarchive-devel check-devel kmod xz zstd bsdtar cpio \
+		gzip bzip2 lz4 valgrind
 elif command -v pacman >/dev/null 2>&1; then
-	$SUDO pacman -Sy --needed --noconfirm gcc make pkgconf kmod zstd json-c \
-		libarchive check xz cpio gzip bzip2 lz4 valgrind
+	$SUDO pacman -Sy --needed --noconfirm gcc make pkgconf kmod zstd xz zlib json-c \
+		libarchive check cpio gzip bzip2 lz4 valgrind
 else
 	echo "install-deps: no supported package manager; install:$missing" >&2
 	exit 1

@@ -5,8 +5,29 @@
 # optional ones (KMOD_SYM_OPTIONAL: newer libkmod), which may be missing; and the table
 # and the sym_kmod_* pointers of lib/libmodset-private.h name the same functions.
 # The shared library exports exactly the symbols of lib/libmodset.sym.
+# The decompressors (liblzma, libzstd, zlib) are loaded with dlopen on first use
+# too (lib/decompress.c): the library needs libc only at start-up and imports none
+# of their symbols; the tool needs libzstd, for its own output compression only.
 set -u
 fail=0
+needed() {
+	readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+}
+bad=$(needed "$BUILDDIR/libmodset.so" | grep -Ev '^lib(c|pthread|dl|m)\.so\.[0-9]+$|^lib[a-z]*san\.so\.[0-9]+$|^ld-linux')
+if [ -n "$bad" ]; then
+	echo "libmodset.so: unexpected DT_NEEDED: $bad"
+	fail=1
+fi
+bad=$(needed "$BUILDDIR/initrd-modset" | grep -E '^lib(lzma|z)\.so')
+if [ -n "$bad" ]; then
+	echo "initrd-modset: unexpected DT_NEEDED: $bad"
+	fail=1
+fi
+if nm -D --undefined-only "$BUILDDIR/libmodset.so" | grep -Eq ' (lzma_|ZSTD_|inflate|deflate)'; then
+	echo "libmodset.so imports decompressor symbols (they must come through dlsym):"
+	nm -D --undefined-only "$BUILDDIR/libmodset.so" | grep -E ' (lzma_|ZSTD_|inflate|deflate)'
+	fail=1
+fi
 for obj in "$BUILDDIR/libmodset.so" "$BUILDDIR/initrd-modset"; do
 	if objdump -p "$obj" | grep -q 'NEEDED.*libkmod'; then
 		echo "$obj: links libkmod (DT_NEEDED)"
@@ -98,7 +119,8 @@ fi
 # the exit status); what is optional and missing is said on a second line.
 if [ $fail = 0 ]; then
 	echo "abi: $(echo "$listed" | wc -l) exported functions; libkmod not linked," \
-		"$n_table functions loaded ($n_optional optional), kmod 30 versions for the rest"
+		"$n_table functions loaded ($n_optional optional), kmod 30 versions for the rest;" \
+		"no decompressor linked"
 	[ -z "$missing_optional" ] || echo "abi: optional, not in $libkmod:$missing_optional"
 fi
 exit $fail
