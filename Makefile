@@ -128,11 +128,13 @@ $(B)/libmodset.pc: lib/libmodset.pc.in Makefile
 
 # Unit tests link the library objects statically, so they can reach file-local
 # behaviour through the private header too. Like the tool, they do not link libkmod:
-# the library loads it.
+# the library loads it. check-modinfo does, to compare the library's .modinfo reader
+# with libkmod's kmod_module_get_info().
+$(B)/tests/check-modinfo: TEST_KMOD_LIBS = $(KMOD_LIBS)
 $(B)/tests/check-%: tests/check-%.c tests/check-common.h $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(KMOD_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBA) \
-		$(CHECK_LIBS) -lpthread -ldl
+		$(TEST_KMOD_LIBS) $(CHECK_LIBS) -lpthread -ldl
 
 # check-kmod-index also tests the front-end's index writer (src/kmod-index.c), and
 # reads what it writes with libkmod itself: it links libkmod.

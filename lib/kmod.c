@@ -5,7 +5,7 @@
  * libmodset reads modules.dep.bin, modules.builtin.bin, the configuration and the
  * modinfo cache itself; libkmod is needed only for what it still does for us: alias
  * lookups (kmod_module_new_from_lookup: the wildcard tries of modules.alias.bin and
- * friends), reading a module file's .modinfo (decompressing .ko.xz/.ko.zst), libkmod
+ * friends), libkmod
  * >= 33's weak dependencies on a tree that has modules.weakdep, and telling whether
  * the system's kmod reads *.alias files in modprobe.d (kmod < 33) when there is one.
  * Linking it would make every run pay for mapping and relocating it and what it links
@@ -35,15 +35,10 @@ typeof(kmod_load_resources) *sym_kmod_load_resources;
 typeof(kmod_list_next) *sym_kmod_list_next;
 typeof(kmod_module_new_from_lookup) *sym_kmod_module_new_from_lookup;
 typeof(kmod_module_new_from_name) *sym_kmod_module_new_from_name;
-typeof(kmod_module_new_from_path) *sym_kmod_module_new_from_path;
 typeof(kmod_module_get_module) *sym_kmod_module_get_module;
 typeof(kmod_module_get_name) *sym_kmod_module_get_name;
 typeof(kmod_module_unref) *sym_kmod_module_unref;
 typeof(kmod_module_unref_list) *sym_kmod_module_unref_list;
-typeof(kmod_module_get_info) *sym_kmod_module_get_info;
-typeof(kmod_module_info_get_key) *sym_kmod_module_info_get_key;
-typeof(kmod_module_info_get_value) *sym_kmod_module_info_get_value;
-typeof(kmod_module_info_free_list) *sym_kmod_module_info_free_list;
 kmod_module_get_weakdeps_fn *sym_kmod_module_get_weakdeps;
 
 struct kmod_sym {
@@ -65,15 +60,10 @@ static const struct kmod_sym kmod_syms[] = {
 	KMOD_SYM(kmod_list_next, LIBKMOD_5),
 	KMOD_SYM(kmod_module_new_from_lookup, LIBKMOD_5),
 	KMOD_SYM(kmod_module_new_from_name, LIBKMOD_5),
-	KMOD_SYM(kmod_module_new_from_path, LIBKMOD_5),
 	KMOD_SYM(kmod_module_get_module, LIBKMOD_5),
 	KMOD_SYM(kmod_module_get_name, LIBKMOD_5),
 	KMOD_SYM(kmod_module_unref, LIBKMOD_5),
 	KMOD_SYM(kmod_module_unref_list, LIBKMOD_5),
-	KMOD_SYM(kmod_module_get_info, LIBKMOD_5),
-	KMOD_SYM(kmod_module_info_get_key, LIBKMOD_5),
-	KMOD_SYM(kmod_module_info_get_value, LIBKMOD_5),
-	KMOD_SYM(kmod_module_info_free_list, LIBKMOD_5),
 	KMOD_SYM_OPTIONAL(kmod_module_get_weakdeps, LIBKMOD_33),
 };
 

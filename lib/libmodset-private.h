@@ -299,15 +299,10 @@ extern typeof(kmod_load_resources) *sym_kmod_load_resources;
 extern typeof(kmod_list_next) *sym_kmod_list_next;
 extern typeof(kmod_module_new_from_lookup) *sym_kmod_module_new_from_lookup;
 extern typeof(kmod_module_new_from_name) *sym_kmod_module_new_from_name;
-extern typeof(kmod_module_new_from_path) *sym_kmod_module_new_from_path;
 extern typeof(kmod_module_get_module) *sym_kmod_module_get_module;
 extern typeof(kmod_module_get_name) *sym_kmod_module_get_name;
 extern typeof(kmod_module_unref) *sym_kmod_module_unref;
 extern typeof(kmod_module_unref_list) *sym_kmod_module_unref_list;
-extern typeof(kmod_module_get_info) *sym_kmod_module_get_info;
-extern typeof(kmod_module_info_get_key) *sym_kmod_module_info_get_key;
-extern typeof(kmod_module_info_get_value) *sym_kmod_module_info_get_value;
-extern typeof(kmod_module_info_free_list) *sym_kmod_module_info_free_list;
 /* libkmod >= 33 only (not in older headers): NULL when the loaded libkmod lacks it. */
 typedef int kmod_module_get_weakdeps_fn(const struct kmod_module *mod,
 					struct kmod_list **weak);
