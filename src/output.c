@@ -2,6 +2,7 @@
 /* The table of output formats, the walk that feeds them, and atomic output files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -117,17 +118,57 @@ int outfile_open(struct outfile *f, const char *path)
 		outfile_abort(f);
 		return r;
 	}
+	tmp_guard(TMP_GUARD_OUTFILE, f->tmp);
 	/* mkstemp makes 0600; the output gets 0666 less the umask, as any new file. */
 	um = umask(0);
 	umask(um);
 	if (fchmod(fd, 0666 & ~um) < 0 || !(f->fp = fdopen(fd, "w"))) {
 		r = -errno;
 		close(fd);
+		tmp_guard(TMP_GUARD_OUTFILE, NULL);
 		unlink(f->tmp);
 		outfile_abort(f);
 		return r;
 	}
 	return 0;
+}
+
+static const char *volatile guarded[TMP_GUARD_MAX];
+
+static void unlink_guarded(int sig)
+{
+	int saved = errno;
+
+	for (size_t i = 0; i < TMP_GUARD_MAX; i++)
+		if (guarded[i])
+			unlink(guarded[i]);
+	errno = saved;
+	/* SA_RESETHAND restored the default action: end as the signal would have */
+	raise(sig);
+}
+
+void tmp_guard(unsigned int slot, const char *path)
+{
+	static bool installed;
+
+	if (!installed && path) {
+		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+		struct sigaction sa = { .sa_handler = unlink_guarded, .sa_flags = SA_RESETHAND };
+
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaddset(&sa.sa_mask, sigs[i]);
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			struct sigaction old;
+
+			/* an ignored signal (nohup) stays ignored */
+			if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+				sigaction(sigs[i], &sa, NULL);
+		}
+		installed = true;
+	}
+	if (slot < TMP_GUARD_MAX)
+		guarded[slot] = path;
 }
 
 int outfile_commit(struct outfile *f)
@@ -161,6 +202,7 @@ int outfile_commit(struct outfile *f)
 	f->fp = NULL;
 	if (r == 0 && rename(f->tmp, f->path) < 0)
 		r = -errno;
+	tmp_guard(TMP_GUARD_OUTFILE, NULL);
 	if (r < 0)
 		unlink(f->tmp);
 	free(f->tmp);
@@ -173,8 +215,10 @@ void outfile_abort(struct outfile *f)
 {
 	if (f->fp && f->fp != stdout) {
 		fclose(f->fp);
-		if (f->tmp)
+		if (f->tmp) {
+			tmp_guard(TMP_GUARD_OUTFILE, NULL);
 			unlink(f->tmp);
+		}
 	}
 	free(f->tmp);
 	free(f->path);

@@ -37,6 +37,8 @@ TOOLS="gcc make pkg-config depmod modprobe modinfo xz zstd bsdcpio cpio"
 TOOLS="$TOOLS gzip bzip2 lz4"
 # make check VALGRIND=1 (and check-all, what CI runs).
 TOOLS="$TOOLS valgrind"
+# tests/cli/signal-cleanup.sh delivers signals with strace's fault injection.
+TOOLS="$TOOLS strace"
 # The generators the hook tests (tests/cli/hook-*.sh) build real images with:
 # Debian packages both (dracut-core, initramfs-tools), so apt-get systems get them.
 if command -v apt-get >/dev/null 2>&1; then
@@ -73,14 +75,14 @@ if command -v apt-get >/dev/null 2>&1; then
 		libarchive-dev check \
 		kmod xz-utils zstd libarchive-tools cpio gzip bzip2 lz4 \
 		dracut-core initramfs-tools \
-		valgrind >/dev/null
+		valgrind strace >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
 	$SUDO dnf install -y gcc make pkgconf-pkg-config kmod-devel libzstd-devel xz-devel \
 		zlib-devel json-c-devel libarchive-devel check-devel kmod xz zstd bsdtar cpio \
-		gzip bzip2 lz4 valgrind
+		gzip bzip2 lz4 valgrind strace
 elif command -v pacman >/dev/null 2>&1; then
 	$SUDO pacman -Sy --needed --noconfirm gcc make pkgconf kmod zstd xz zlib json-c \
-		libarchive check cpio gzip bzip2 lz4 valgrind
+		libarchive check cpio gzip bzip2 lz4 valgrind strace
 else
 	echo "install-deps: no supported package manager; install:$missing" >&2
 	exit 1
