@@ -1718,7 +1718,9 @@ int check_image_run(struct modset_ctx *ctx, const struct check_image *img, const
 				     o->flags | (o->no_firmware ? 0 : MODSET_RESOLVE_MODINFO),
 				     &c.set, &used);
 	if (r < 0) {
-		/* the library logged what and where */
+		/* the library logged what and where; out of memory, it may not have */
+		if (r == -ENOMEM)
+			cerr("%s", strerror(ENOMEM));
 		status = r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
 		goto out;
 	}

@@ -487,6 +487,16 @@ static int run_check(struct options *o)
 	return status;
 }
 
+/* The exit status for a library call that failed with @r. The library logs what went
+ * wrong and where; running out of memory, it may not have, so that is said here. */
+static int lib_status(int r)
+{
+	if (r != -ENOMEM)
+		return EXIT_INPUT;
+	msg("error: ", "%s", strerror(ENOMEM));
+	return EXIT_FAILURE;
+}
+
 static int run(struct options *o)
 {
 	struct modset_ctx *ctx;
@@ -509,7 +519,7 @@ static int run(struct options *o)
 		/* The library logged what and where. */
 		modset_unref(ctx);
 		roots_done(&used);
-		return r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
+		return lib_status(r);
 	}
 	if (report_missing(set, o) > 0)
 		status = EXIT_STRICT;
@@ -536,7 +546,7 @@ static int run(struct options *o)
 			modset_set_unref(set);
 			modset_unref(ctx);
 			roots_done(&used);
-			return r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
+			return lib_status(r);
 		}
 		if (!o->firmware_path.n && modset_firmware_dir_count(fw) == 0) {
 			/* No firmware directory at all under the sysroot: not looked up
@@ -610,8 +620,10 @@ int main(int argc, char **argv)
 		r = o.check ? run_check(&o) : run(&o);
 	else if (r == 1)
 		r = EXIT_SUCCESS;
+	else if (r == -ENOMEM)
+		r = lib_status(r);
 	else
-		r = r == -ENOMEM ? EXIT_FAILURE : -r;
+		r = -r;
 	roots_done(&o.config);
 	roots_done(&o.roots);
 	roots_done(&o.exclude);
