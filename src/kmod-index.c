@@ -369,12 +369,17 @@ struct trim {
 	struct kmod_files *out;
 	char *err;
 	size_t errlen;
-	/* kept modules, sorted by name: rank in modules.dep */
+	/* kept modules, in modules.dep order: rank in modules.dep */
 	struct kept {
 		char *name;
 		unsigned int rank;
 	} *kept;
 	size_t n_kept, alloc_kept;
+	/* open-addressing hash of @kept by name: idx is the index + 1, 0 when empty */
+	struct slot {
+		uint32_t hash, idx;
+	} *slot;
+	size_t slot_mask;
 };
 
 static int trim_err(struct trim *t, int r, const char *fmt, ...)
@@ -501,13 +506,10 @@ static int emit_index(struct trim *t, const char *name, struct kindex *idx)
 /* kmod's modname_normalize of a path's basename: '-' -> '_', stop at '.'. */
 static char *path_modname(const char *path, size_t len)
 {
-	const char *base = path;
+	const char *slash = memrchr(path, '/', len), *base = slash ? slash + 1 : path;
 	char *name;
 	size_t n = 0;
 
-	for (size_t i = 0; i < len; i++)
-		if (path[i] == '/')
-			base = path + i + 1;
 	len -= (size_t)(base - path);
 	name = malloc(len + 1);
 	if (!name)
@@ -553,18 +555,68 @@ static int alias_normalize(const char *alias, char **ret)
 	return 0;
 }
 
-static int cmp_kept(const void *a, const void *b)
+/*
+ * A hash of a module name from its length and three of its bytes: the files trimmed
+ * after modules.dep have tens of thousands of lines, each looked up by name, and all
+ * but a few miss, so the hash must be cheaper than reading the name.
+ */
+static uint32_t hash_name(const char *s, size_t len)
 {
-	return strcmp(((const struct kept *)a)->name, ((const struct kept *)b)->name);
+	uint32_t h = (uint32_t)len;
+
+	if (len)
+		h = ((h * 31 + (unsigned char)s[0]) * 31 + (unsigned char)s[len / 2]) * 31 +
+		    (unsigned char)s[len - 1];
+	return h * 2654435761u;
+}
+
+/* Index t->kept by name, in an open-addressing table. The first line of a name wins. */
+static int kept_index(struct trim *t)
+{
+	size_t n = 16;
+
+	while (n < 2 * t->n_kept)
+		n *= 2;
+	t->slot = calloc(n, sizeof(*t->slot));
+	if (!t->slot)
+		return -ENOMEM;
+	t->slot_mask = n - 1;
+	for (size_t i = 0; i < t->n_kept; i++) {
+		const char *name = t->kept[i].name;
+		uint32_t hash = hash_name(name, strlen(name));
+		size_t h = (hash >> 8) & t->slot_mask;
+		bool dup = false;
+
+		for (; t->slot[h].idx && !dup; h = (h + 1) & t->slot_mask)
+			dup = strcmp(t->kept[t->slot[h].idx - 1].name, name) == 0;
+		if (!dup)
+			t->slot[h] = (struct slot){ hash, (uint32_t)i + 1 };
+	}
+	return 0;
+}
+
+/* The kept module named by the @len bytes at @name, or NULL. */
+static const struct kept *kept_findn(const struct trim *t, const char *name, size_t len)
+{
+	uint32_t hash;
+
+	if (!t->slot)
+		return NULL;
+	hash = hash_name(name, len);
+	for (size_t h = (hash >> 8) & t->slot_mask; t->slot[h].idx;
+	     h = (h + 1) & t->slot_mask) {
+		const struct kept *k = &t->kept[t->slot[h].idx - 1];
+
+		if (t->slot[h].hash == hash && strncmp(k->name, name, len) == 0 &&
+		    k->name[len] == '\0')
+			return k;
+	}
+	return NULL;
 }
 
 static const struct kept *kept_find(const struct trim *t, const char *name)
 {
-	struct kept k = { .name = (char *)name };
-
-	if (!t->n_kept)
-		return NULL;
-	return bsearch(&k, t->kept, t->n_kept, sizeof(k), cmp_kept);
+	return kept_findn(t, name, strlen(name));
 }
 
 /* A path of modules.dep: relative, no "..". */
@@ -636,6 +688,44 @@ static char *line_end(char *p, char *end)
 	return nl;
 }
 
+/*
+ * The end of the word at @q (the first blank or @nl). Without a tab in the file
+ * (@tabs false, as depmod writes them) memchr() finds it, many bytes at a time:
+ * modules.alias and modules.symbols are 2 MB of lines to split.
+ */
+static char *word_end(char *q, char *nl, bool tabs)
+{
+	char *e;
+
+	if (tabs) {
+		while (q < nl && !blank(*q))
+			q++;
+		return q;
+	}
+	e = memchr(q, ' ', (size_t)(nl - q));
+	return e ? e : nl;
+}
+
+/*
+ * Whether a path of modules.dep may leave the tree: a "..", or a '/' where a path
+ * starts (line start, after a blank or ':'). False for what depmod writes: then the
+ * lines need no path-by-path check, which was a fifth of the time of trimming a
+ * large tree for a small set. strstr() is vectorized; segments, for NUL bytes.
+ */
+static bool dep_suspect(const char *buf, size_t len)
+{
+	static const char *const pat[] = { "..", "\n/", " /", "\t/", ":/" };
+
+	for (const char *s = buf, *end = buf + len; s < end; s += strlen(s) + 1) {
+		if (*s == '/')
+			return true;
+		for (size_t i = 0; i < sizeof(pat) / sizeof(pat[0]); i++)
+			if (strstr(s, pat[i]))
+				return true;
+	}
+	return false;
+}
+
 /* modules.dep and modules.dep.bin; fills t->kept. A NUL byte in modules.dep is
  * refused (refuse_nul()): its lines are the values of modules.dep.bin. */
 static int trim_dep(struct trim *t)
@@ -645,6 +735,7 @@ static int trim_dep(struct trim *t)
 	char *buf, *p, *end, *nl;
 	size_t len;
 	unsigned int lineno = 0, rank = 0;
+	bool suspect;
 	int r;
 
 	r = slurp(t->moddir, "modules.dep", &buf, &len);
@@ -660,6 +751,7 @@ static int trim_dep(struct trim *t)
 		free(buf);
 		return -ENOMEM;
 	}
+	suspect = dep_suspect(buf, len);
 	for (p = buf, end = buf + len; p < end && r >= 0; p = nl + 1) {
 		char *colon, *name = NULL;
 		bool keep;
@@ -680,7 +772,7 @@ static int trim_dep(struct trim *t)
 		}
 		keep = !t->keep || t->keep(t->data, name);
 		/* every path of the line must stay inside the tree */
-		for (char *q = p; q < nl;) {
+		for (char *q = p; suspect && q < nl;) {
 			char *e = q;
 
 			while (e < nl && !blank(*e) && e != colon)
@@ -747,9 +839,11 @@ static int trim_dep(struct trim *t)
 		kindex_free(idx);
 		return r;
 	}
-	if (t->n_kept > 1)
-		qsort(t->kept, t->n_kept, sizeof(*t->kept), cmp_kept);
-	r = emit_buf(t, "modules.dep", &text);
+	r = kept_index(t);
+	if (r == 0)
+		r = emit_buf(t, "modules.dep", &text);
+	else
+		free(text.p);
 	if (r < 0) {
 		kindex_free(idx);
 		return r;
@@ -773,7 +867,7 @@ static int trim_text(struct trim *t, const char *name, unsigned int field,
 	struct buf text = { 0 }, comments = { 0 };
 	char *buf, *p, *end, *nl;
 	size_t len;
-	bool any = false;
+	bool any = false, tabs;
 	int r;
 
 	r = slurp(t->moddir, name, &buf, &len);
@@ -791,11 +885,11 @@ static int trim_text(struct trim *t, const char *name, unsigned int field,
 		free(buf);
 		return -ENOMEM;
 	}
+	tabs = memchr(buf, '\t', len) != NULL;
 	for (p = buf, end = buf + len; p < end && r >= 0; p = nl + 1) {
 		char *w[3] = { 0 }, *we[3] = { 0 }, *q, *stop;
 		const struct kept *k;
 		unsigned int nw = 0;
-		char save;
 
 		nl = line_end(p, end);
 		if (*p == '#') {
@@ -812,16 +906,12 @@ static int trim_text(struct trim *t, const char *name, unsigned int field,
 			if (q == stop)
 				break;
 			w[nw] = q;
-			while (q < stop && !blank(*q))
-				q++;
+			q = word_end(q, stop, tabs);
 			we[nw++] = q;
 		}
 		if (nw <= field)
 			continue; /* blank or malformed: not a module's line */
-		save = *we[field];
-		*we[field] = '\0';
-		k = kept_find(t, w[field]);
-		*we[field] = save;
+		k = kept_findn(t, w[field], (size_t)(we[field] - w[field]));
 		if (!k)
 			continue;
 		if (comments_need_entry && !any) {
@@ -1041,6 +1131,7 @@ int kmod_trim_indexes(const char *moddir, kmod_keep_fn keep, void *data, bool de
 	for (size_t i = 0; i < t.n_kept; i++)
 		free(t.kept[i].name);
 	free(t.kept);
+	free(t.slot);
 	if (r < 0) {
 		if (err && errlen && !err[0])
 			snprintf(err, errlen, "%s: %s", moddir, strerror(-r));
