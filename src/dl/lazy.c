@@ -10,7 +10,7 @@ int lazy_open(void **handle, const char *soname)
 {
 	if (*handle)
 		return 0;
-	*handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	*handle = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
 	if (*handle)
 		return 0;
 	fprintf(stderr, "initrd-modset: error: cannot load %s: %s\n", soname, dlerror());
