@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -403,74 +404,107 @@ int image_build(struct image *img, struct modset_set *set, const struct image_op
 }
 
 /* ---- content ---- */
-struct obuf {
-	unsigned char *p;
-	size_t len, alloc;
-};
-
-static int obuf_reserve(struct obuf *b, size_t more)
+unsigned char *image_io_buf(struct image_io *io)
 {
-	if (b->len + more <= b->alloc)
-		return 0;
-	size_t a = b->alloc ? b->alloc : 1 << 20;
+	if (!io->buf && !(io->buf = malloc(IMAGE_COPY_BUF)))
+		image_error("%s", strerror(ENOMEM));
+	return io->buf;
+}
+
+void image_io_done(struct image_io *io)
+{
+	free(io->buf);
+	free(io->in);
+	free(io->dec);
+	*io = (struct image_io){ 0 };
+}
+
+/* Room for @want more bytes after @len in io->dec (less near IMAGE_DECOMP_MAX, but
+ * some): 0, -EFBIG, -ENOMEM. */
+static int dec_reserve(struct image_io *io, size_t len, size_t want)
+{
+	size_t a = io->dec_alloc ? io->dec_alloc : IMAGE_COPY_BUF;
 	unsigned char *p;
 
-	while (a < b->len + more)
+	if (len + want <= io->dec_alloc)
+		return 0;
+	if (io->dec_alloc == IMAGE_DECOMP_MAX) /* at the bound: what is left of it */
+		return len < IMAGE_DECOMP_MAX ? 0 : -EFBIG;
+	while (a < len + want && a < IMAGE_DECOMP_MAX)
 		a *= 2;
-	p = realloc(b->p, a);
+	if (a > IMAGE_DECOMP_MAX)
+		a = IMAGE_DECOMP_MAX;
+	p = realloc(io->dec, a);
 	if (!p)
 		return -ENOMEM;
-	b->p = p;
-	b->alloc = a;
+	io->dec = p;
+	io->dec_alloc = a;
 	return 0;
 }
 
-static int unzstd(const unsigned char *in, size_t len, struct obuf *out)
+static ssize_t read_retry(int fd, void *buf, size_t len)
 {
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	ZSTD_inBuffer ib = { in, len, 0 };
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* Decompress the zstd stream of @fd into io->dec: *len bytes. Its own input buffer:
+ * io->buf may hold what the caller has yet to write. */
+static int unzstd(struct image_io *io, int fd, size_t *len)
+{
+	ZSTD_DStream *ds;
+	size_t insize = ZSTD_DStreamInSize();
+	unsigned char *in = io->in ? io->in : (io->in = malloc(insize));
+	ZSTD_inBuffer ib = { in, 0, 0 };
 	size_t ret = 1;
+	bool eof = false;
 	int r = 0;
 
-	if (!ds)
+	if (!in || !(ds = ZSTD_createDStream()))
 		return -ENOMEM;
-	while (ib.pos < ib.size) {
+	for (;;) {
 		ZSTD_outBuffer ob;
+		size_t before, got;
 
-		if ((r = obuf_reserve(out, ZSTD_DStreamOutSize())) < 0)
+		if (ib.pos == ib.size && !eof) {
+			ssize_t n = read_retry(fd, in, insize);
+
+			if (n < 0) {
+				r = -errno;
+				break;
+			}
+			eof = n == 0;
+			ib = (ZSTD_inBuffer){ in, (size_t)n, 0 };
+		}
+		if ((r = dec_reserve(io, *len, ZSTD_DStreamOutSize())) < 0)
 			break;
-		ob = (ZSTD_outBuffer){ out->p + out->len, out->alloc - out->len, 0 };
-		ret = ZSTD_decompressStream(ds, &ob, &ib);
-		if (ZSTD_isError(ret)) {
+		ob = (ZSTD_outBuffer){ io->dec + *len, io->dec_alloc - *len, 0 };
+		before = ib.pos;
+		got = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(got)) {
 			r = -EBADMSG;
 			break;
 		}
-		out->len += ob.pos;
-		if (ob.pos == 0 && ib.pos == ib.size)
-			break;
-	}
-	/* flush what the decoder still holds */
-	while (r == 0 && ret != 0) {
-		ZSTD_outBuffer ob;
-		size_t before;
-
-		if ((r = obuf_reserve(out, ZSTD_DStreamOutSize())) < 0)
-			break;
-		ob = (ZSTD_outBuffer){ out->p + out->len, out->alloc - out->len, 0 };
-		before = ib.pos;
-		ret = ZSTD_decompressStream(ds, &ob, &ib);
-		if (ZSTD_isError(ret) || (ob.pos == 0 && ib.pos == before && ret != 0)) {
-			r = -EBADMSG; /* truncated: the frame does not end */
+		*len += ob.pos;
+		if (eof && ob.pos == 0 && ib.pos == before) {
+			/* the input is over, and so is the output: the last frame must be
+			 * complete (else it was truncated) */
+			if (ret != 0)
+				r = -EBADMSG;
 			break;
 		}
-		out->len += ob.pos;
+		ret = got;
 	}
 	ZSTD_freeDStream(ds);
 	return r;
 }
 
-static int unarchive(const unsigned char *in, size_t len, enum image_decomp d,
-		     struct obuf *out)
+/* Decompress the xz or gzip stream of @fd into io->dec (libarchive): *len bytes. */
+static int unarchive(struct image_io *io, int fd, enum image_decomp d, size_t *len)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -483,72 +517,135 @@ static int unarchive(const unsigned char *in, size_t len, enum image_decomp d,
 	else
 		archive_read_support_filter_gzip(a);
 	archive_read_support_format_raw(a);
-	if (archive_read_open_memory(a, in, len) != ARCHIVE_OK ||
+	/* 64 KiB reads: a block the heap reuses from one module to the next */
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK ||
-	    archive_filter_code(a, 0) != (d == DECOMP_XZ ? ARCHIVE_FILTER_XZ : ARCHIVE_FILTER_GZIP)) {
+	    archive_filter_code(a, 0) !=
+		    (d == DECOMP_XZ ? ARCHIVE_FILTER_XZ : ARCHIVE_FILTER_GZIP)) {
 		archive_read_free(a);
 		return -EBADMSG;
 	}
 	for (;;) {
 		la_ssize_t n;
 
-		if ((r = obuf_reserve(out, 1 << 16)) < 0)
+		if ((r = dec_reserve(io, *len, 1 << 16)) < 0)
 			break;
-		n = archive_read_data(a, out->p + out->len, out->alloc - out->len);
+		n = archive_read_data(a, io->dec + *len, io->dec_alloc - *len);
 		if (n < 0) {
 			r = -EBADMSG;
 			break;
 		}
 		if (n == 0)
 			break;
-		out->len += (size_t)n;
+		*len += (size_t)n;
 	}
 	archive_read_free(a);
 	return r;
 }
 
-int image_entry_load(const struct image_entry *e, unsigned char **data, size_t *len,
-		     bool *owned)
+int image_src_open(struct image_io *io, const struct image_entry *e, struct image_src *s)
 {
 	static const char *const names[] = { "", "zstd", "xz", "gzip" };
-	unsigned char *raw = NULL;
-	size_t rawlen = 0;
-	struct obuf out = { 0 };
-	int r;
+	struct stat st;
+	size_t len = 0;
+	int fd, r = 0;
 
-	*owned = false;
+	*s = (struct image_src){ .fd = -1 };
 	if (!e->src) {
-		*data = e->data;
-		*len = e->size;
+		s->data = e->data;
+		s->size = e->size;
 		return 0;
 	}
-	r = read_regular_file(e->src, (char **)&raw, &rawlen);
+	s->path = e->src;
+	/* O_NONBLOCK: a FIFO must not block the open; it is refused below */
+	fd = open(e->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		r = -errno;
+	else if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
 	if (r < 0) {
 		image_error("%s: %s", e->src, strerror(-r));
-		return r == -ENOMEM ? r : -EIO;
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
 	}
 	if (e->decomp == DECOMP_NONE) {
-		*data = raw;
-		*len = rawlen;
-		*owned = true;
+		s->fd = fd;
+		s->size = (uint64_t)st.st_size;
 		return 0;
 	}
-	r = e->decomp == DECOMP_ZSTD ? unzstd(raw, rawlen, &out)
-				     : unarchive(raw, rawlen, e->decomp, &out);
-	free(raw);
-	if (r < 0) {
-		free(out.p);
-		if (r == -EBADMSG)
-			image_error("%s: corrupt %s data", e->src, names[e->decomp]);
-		else
-			image_error("%s: %s", e->src, strerror(-r));
-		return r;
+	if (e->decomp == DECOMP_ZSTD)
+		r = unzstd(io, fd, &len);
+	else
+		r = unarchive(io, fd, e->decomp, &len);
+	close(fd);
+	if (r == -EBADMSG)
+		image_error("%s: corrupt %s data", e->src, names[e->decomp]);
+	else if (r == -EFBIG)
+		image_error("%s: more than %zu MiB once decompressed", e->src,
+			    IMAGE_DECOMP_MAX >> 20);
+	else if (r < 0)
+		image_error("%s: %s", e->src, strerror(-r));
+	if (r < 0)
+		return r == -EBADMSG || r == -ENOMEM || r == -EFBIG ? r : -EIO;
+	s->data = io->dec ? io->dec : (const unsigned char *)"";
+	s->size = len;
+	return 0;
+}
+
+void image_src_close(struct image_src *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+/* A file that ends early (it shrank while being read): -EIO. */
+static int image_src_shrank(const struct image_src *s)
+{
+	image_error("%s: changed while being read: %" PRIu64 " bytes where %" PRIu64
+		    " were expected",
+		    s->path, s->done, s->size);
+	return -EIO;
+}
+
+ssize_t image_src_read(struct image_src *s, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (len > s->size - s->done)
+		len = (size_t)(s->size - s->done);
+	n = read_retry(s->fd, buf, len);
+	if (n < 0) {
+		image_error("%s: %s", s->path, strerror(errno));
+		return -EIO;
 	}
-	*data = out.p ? out.p : malloc(1);
-	if (!*data)
-		return -ENOMEM;
-	*len = out.len;
-	*owned = true;
+	if (n == 0)
+		return image_src_shrank(s);
+	s->done += (uint64_t)n;
+	return n;
+}
+
+int image_src_end(struct image_src *s)
+{
+	char c;
+	ssize_t n;
+
+	if (s->fd < 0)
+		return 0;
+	n = read_retry(s->fd, &c, 1);
+	if (n < 0) {
+		image_error("%s: %s", s->path, strerror(errno));
+		return -EIO;
+	}
+	if (n > 0) {
+		image_error("%s: changed while being read: more than the %" PRIu64
+			    " bytes expected",
+			    s->path, s->size);
+		return -EIO;
+	}
 	return 0;
 }
 

@@ -69,13 +69,58 @@ void image_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int image_build(struct image *img, struct modset_set *set, const struct image_opts *o);
 void image_done(struct image *img);
 
+/* cleanup attributes, as in lib/ */
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+/* Reads and copies of file contents go through one buffer of this size. */
+#define IMAGE_COPY_BUF ((size_t)1 << 20)
+/* A module decompressed (--decompress-modules) into memory, because the cpio
+ * header needs its size first, may not be larger than this. */
+#define IMAGE_DECOMP_MAX ((size_t)1 << 30)
+
+/* Buffers reused from one file entry to the next. */
+struct image_io {
+	unsigned char *buf; /* IMAGE_COPY_BUF bytes, allocated on first use */
+	unsigned char *in;  /* compressed input of a module being decompressed */
+	unsigned char *dec; /* a decompressed module */
+	size_t dec_alloc;
+};
+
 /*
- * The content of file entry @e: *data is @e->data (borrowed, *owned false) or a new
- * buffer holding the file, decompressed if asked (*owned true: free it). Errors
- * are printed, naming the file: -EIO, -EBADMSG (corrupt compressed data), -ENOMEM.
+ * A file entry's content, opened for copying: either an open regular file read
+ * up to the size it had when opened (@fd >= 0), or bytes in memory (@fd -1: the
+ * entry's data, or the module decompressed into the image_io's buffer).
  */
-int image_entry_load(const struct image_entry *e, unsigned char **data, size_t *len,
-		     bool *owned);
+struct image_src {
+	const char *path; /* the source file, for messages (NULL: data) */
+	int fd;
+	const unsigned char *data;
+	uint64_t size; /* what the image holds: a cpio header gives it first */
+	uint64_t done; /* bytes of @fd read or copied so far */
+};
+
+/* The image_io's copy buffer, allocated on first use; NULL (printed) without memory. */
+unsigned char *image_io_buf(struct image_io *io);
+void image_io_done(struct image_io *io);
+
+/*
+ * Open file entry @e (a regular file, never a FIFO or a device), or decompress it
+ * into @io. Errors are printed, naming the file: -EIO, -EBADMSG (corrupt
+ * compressed data), -EFBIG (decompressed, above IMAGE_DECOMP_MAX), -ENOMEM.
+ */
+int image_src_open(struct image_io *io, const struct image_entry *e, struct image_src *s);
+void image_src_close(struct image_src *s);
+
+/*
+ * Read at most @len bytes of an open file (@s->fd >= 0), never past @s->size: the
+ * count (> 0), or -EIO (printed) on a read error or when the file ends early (it
+ * shrank while being read). Only while @s->done < @s->size.
+ */
+ssize_t image_src_read(struct image_src *s, void *buf, size_t len);
+
+/* Once @s->done == @s->size: 0 when the file ends there, -EIO (printed) when it
+ * grew while being read. */
+int image_src_end(struct image_src *s);
 
 /* Progress on stderr: "N/TOTAL files, X MiB" on one line, redrawn at most every
  * 100 ms; image_progress_end() clears it. No-ops unless img->progress. */

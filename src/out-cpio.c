@@ -5,7 +5,8 @@
  * zstd, xz or gzip compression. Reproducible: entries sorted, inode numbers by
  * position, owner 0:0, mtime SOURCE_DATE_EPOCH or 0, no gzip timestamp; an
  * uncompressed archive is padded to 512 bytes like cpio -o, a compressed one is
- * not padded at all.
+ * not padded at all. Files are streamed (image_src_read()) through one 1 MiB
+ * buffer, never held whole.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -65,7 +66,8 @@ static int setup(struct archive *a, const struct image_opts *o)
 		r = archive_write_set_filter_option(a, NULL, "compression-level", level);
 	}
 	if (r == ARCHIVE_OK && strcmp(c, "none") == 0) {
-		r = archive_write_set_bytes_per_block(a, 512);
+		/* written in large blocks, the last one padded to 512 bytes */
+		r = archive_write_set_bytes_per_block(a, (int)IMAGE_COPY_BUF);
 		if (r == ARCHIVE_OK)
 			r = archive_write_set_bytes_in_last_block(a, 512);
 	} else if (r == ARCHIVE_OK) {
@@ -90,13 +92,47 @@ static int write_error(struct archive *a, const struct image_opts *o)
 	return -ECANCELED;
 }
 
+/* The content of file entry @s, through the copy buffer. */
+static int write_data(struct archive *a, struct image_io *io, struct image_src *s,
+		      const struct image_opts *o)
+{
+	const unsigned char *p = s->data;
+	uint64_t left = s->size;
+
+	while (left > 0) {
+		size_t k = left < IMAGE_COPY_BUF ? (size_t)left : IMAGE_COPY_BUF;
+		la_ssize_t n;
+
+		if (s->fd >= 0) {
+			ssize_t got = 0;
+
+			p = image_io_buf(io);
+			if (!p)
+				return -ECANCELED;
+			for (size_t off = 0; off < k; off += (size_t)got) {
+				got = image_src_read(s, (unsigned char *)p + off, k - off);
+				if (got < 0)
+					return -ECANCELED;
+			}
+		}
+		for (size_t off = 0; off < k; off += (size_t)n) {
+			n = archive_write_data(a, p + off, k - off);
+			if (n <= 0)
+				return write_error(a, o);
+		}
+		if (s->fd < 0)
+			p += k;
+		left -= k;
+	}
+	return image_src_end(s) < 0 ? -ECANCELED : 0;
+}
+
 static int write_entry(struct archive *a, struct archive_entry *ae, struct image *img,
-		       size_t i, uint64_t *bytes, const struct image_opts *o)
+		       size_t i, uint64_t *bytes, struct image_io *io,
+		       const struct image_opts *o)
 {
 	const struct image_entry *e = &img->v[i];
-	unsigned char *data = NULL;
-	size_t len = 0;
-	bool owned = false;
+	_cleanup_(image_src_close) struct image_src s = { .fd = -1 };
 	int r;
 
 	archive_entry_clear(ae);
@@ -119,35 +155,23 @@ static int write_entry(struct archive *a, struct archive_entry *ae, struct image
 		archive_entry_set_size(ae, 0);
 		break;
 	case IMAGE_FILE:
-		r = image_entry_load(e, &data, &len, &owned);
-		if (r < 0)
+		/* the size goes in the header, before the data */
+		if (image_src_open(io, e, &s) < 0)
 			return -ECANCELED;
 		archive_entry_set_filetype(ae, AE_IFREG);
 		archive_entry_set_nlink(ae, 1);
-		archive_entry_set_size(ae, (la_int64_t)len);
+		archive_entry_set_size(ae, (la_int64_t)s.size);
 		break;
 	}
 	archive_entry_set_perm(ae, e->mode);
 	r = archive_write_header(a, ae);
-	if (r < ARCHIVE_WARN) {
-		if (owned)
-			free(data);
+	if (r < ARCHIVE_WARN)
 		return write_error(a, o);
-	}
-	for (size_t off = 0; off < len;) {
-		la_ssize_t n = archive_write_data(a, data + off, len - off);
-
-		if (n <= 0) {
-			if (owned)
-				free(data);
-			return write_error(a, o);
-		}
-		off += (size_t)n;
-	}
-	*bytes += len;
-	if (owned)
-		free(data);
-	return 0;
+	if (e->type != IMAGE_FILE)
+		return 0;
+	r = write_data(a, io, &s, o);
+	*bytes += s.size;
+	return r;
 }
 
 static int cpio_write(struct output *out)
@@ -156,6 +180,7 @@ static int cpio_write(struct output *out)
 	struct archive *a;
 	struct archive_entry *ae;
 	struct image img;
+	struct image_io io = { 0 };
 	uint64_t bytes = 0;
 	int r;
 
@@ -180,7 +205,7 @@ static int cpio_write(struct output *out)
 	if (r == 0 && archive_write_open_FILE(a, out->fp) != ARCHIVE_OK)
 		r = write_error(a, o);
 	for (size_t i = 0; i < img.n && r == 0; i++) {
-		r = write_entry(a, ae, &img, i, &bytes, o);
+		r = write_entry(a, ae, &img, i, &bytes, &io, o);
 		image_progress(&img, i + 1, bytes);
 	}
 	image_progress_end(&img);
@@ -188,6 +213,7 @@ static int cpio_write(struct output *out)
 		r = write_error(a, o);
 	archive_write_free(a);
 	archive_entry_free(ae);
+	image_io_done(&io);
 	image_done(&img);
 	return r;
 }

@@ -24,6 +24,7 @@ struct dirout {
 	const char *dir;  /* as given */
 	char *root;	  /* canonical */
 	struct image *img;
+	struct image_io io;
 	unsigned long tmpseq;
 };
 
@@ -54,33 +55,118 @@ static char *parent_of(struct dirout *d, const char *rel)
 	return real;
 }
 
-static int same_content(const char *path, const unsigned char *data, size_t len)
+/* Read up to @len bytes, fewer only at the end of the file. */
+static ssize_t read_full(int fd, unsigned char *buf, size_t len)
 {
-	unsigned char buf[65536];
-	size_t off = 0;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	bool same = true;
+	size_t got = 0;
 
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len) {
-		close(fd);
-		return 0;
-	}
-	while (same) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0)
+			return -errno;
+		if (n == 0)
 			break;
-		if (off + (size_t)n > len || memcmp(buf, data + off, (size_t)n) != 0)
-			same = false;
-		off += (size_t)n;
+		got += (size_t)n;
 	}
+	return (ssize_t)got;
+}
+
+/*
+ * Whether @path already holds what @s would write: 1, 0, or -ECANCELED (printed:
+ * the source could not be read). An open source file is compared chunk by chunk,
+ * then rewound.
+ */
+static int same_content(struct dirout *d, const char *path, struct image_src *s)
+{
+	unsigned char *buf;
+	size_t half = IMAGE_COPY_BUF / 2;
+	uint64_t off = 0;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 1;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != s->size || !(buf = image_io_buf(&d->io))) {
+		close(fd);
+		return 0;
+	}
+	while (r == 1 && off < s->size) {
+		size_t k = s->size - off < half ? (size_t)(s->size - off) : half;
+		const unsigned char *want;
+
+		if (s->fd < 0) {
+			want = s->data + off;
+		} else {
+			for (size_t got = 0; got < k;) {
+				ssize_t n = image_src_read(s, buf + half + got, k - got);
+
+				if (n < 0) {
+					close(fd);
+					return -ECANCELED;
+				}
+				got += (size_t)n;
+			}
+			want = buf + half;
+		}
+		if (read_full(fd, buf, k) != (ssize_t)k || memcmp(buf, want, k) != 0)
+			r = 0;
+		off += k;
+	}
+	if (r == 1 && read_full(fd, buf, 1) != 0)
+		r = 0; /* the file grew meanwhile */
 	close(fd);
-	return same && off == len;
+	if (s->fd >= 0) {
+		if (r == 1 && s->done == s->size && image_src_end(s) < 0)
+			return -ECANCELED;
+		if (lseek(s->fd, 0, SEEK_SET) < 0) {
+			image_error("%s: %s", s->path, strerror(errno));
+			return -ECANCELED;
+		}
+		s->done = 0;
+	}
+	return r;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Copy @s into @out through the copy buffer: -errno of the output, or -ECANCELED
+ * (printed: the source). */
+static int copy_to(struct dirout *d, struct image_src *s, int out)
+{
+	unsigned char *buf;
+
+	if (s->fd < 0)
+		return write_all(out, s->data, s->size);
+	buf = image_io_buf(&d->io);
+	if (!buf)
+		return -ECANCELED;
+	while (s->done < s->size) {
+		ssize_t n = image_src_read(s, buf, IMAGE_COPY_BUF);
+		int r;
+
+		if (n < 0)
+			return -ECANCELED;
+		if ((r = write_all(out, buf, (size_t)n)) < 0)
+			return r;
+	}
+	return image_src_end(s) < 0 ? -ECANCELED : 0;
 }
 
 static char *tmp_name(struct dirout *d, const char *parent, const char *base)
@@ -95,63 +181,60 @@ static char *tmp_name(struct dirout *d, const char *parent, const char *base)
 static int install_file(struct dirout *d, const struct image_entry *e, const char *parent,
 			const char *base, uint64_t *bytes)
 {
-	unsigned char *data;
-	size_t len, off = 0;
-	bool owned;
+	_cleanup_(image_src_close) struct image_src s = { .fd = -1 };
 	char *dst = NULL, *tmp = NULL;
 	struct timespec ts[2] = { { (time_t)d->img->mtime, 0 }, { (time_t)d->img->mtime, 0 } };
 	int fd = -1, r;
 
-	r = image_entry_load(e, &data, &len, &owned);
-	if (r < 0)
+	if (image_src_open(&d->io, e, &s) < 0)
 		return -ECANCELED;
-	*bytes += len;
-	if (asprintf(&dst, "%s/%s", parent, base) < 0) {
-		dst = NULL;
-		r = -ENOMEM;
-		goto out;
+	*bytes += s.size;
+	if (asprintf(&dst, "%s/%s", parent, base) < 0)
+		return -ENOMEM;
+	r = same_content(d, dst, &s);
+	if (r != 0) { /* the same: left alone */
+		free(dst);
+		return r < 0 ? r : 0;
 	}
-	if (same_content(dst, data, len))
-		goto out; /* left alone */
 	tmp = tmp_name(d, parent, base);
 	if (!tmp) {
-		r = -ENOMEM;
-		goto out;
+		free(dst);
+		return -ENOMEM;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		r = -errno;
 		goto fail;
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		off += (size_t)n;
 	}
+	r = copy_to(d, &s, fd);
+	if (r == -ECANCELED)
+		goto out;
+	if (r < 0)
+		goto fail;
 	/* No fsync per file: one syncfs() when the tree is complete (dir_write()). The
 	 * rename still replaces each file whole, so no reader sees half a module. */
-	if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
+	if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0) {
+		r = -errno;
 		goto fail;
 	}
+	r = close(fd) < 0 ? -errno : 0;
 	fd = -1;
-	if (rename(tmp, dst) < 0)
-		goto fail;
-	goto out;
+	if (r == 0 && rename(tmp, dst) < 0)
+		r = -errno;
+	if (r == 0)
+		goto out;
 fail:
-	r = errno;
-	image_error("%s: %s", dst, strerror(r));
+	image_error("%s: %s", dst, strerror(-r));
 	r = -ECANCELED;
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
+	fd = -1;
 out:
-	if (owned)
-		free(data);
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
 	free(dst);
 	free(tmp);
 	return r;
@@ -270,6 +353,7 @@ static int dir_write(struct output *out)
 			close(fd);
 	}
 	free(d.root);
+	image_io_done(&d.io);
 	image_done(&img);
 	return r;
 }

@@ -57,6 +57,7 @@ STUB(int, archive_read_data_block,
 STUB(int, archive_read_free, (struct archive *a), (a))
 STUB(archive_p, archive_read_new, (void), ())
 STUB(int, archive_read_next_header, (struct archive *a, struct archive_entry **e), (a, e))
+STUB(int, archive_read_open_fd, (struct archive *a, int fd, size_t n), (a, fd, n))
 STUB(int, archive_read_open_memory, (struct archive *a, const void *b, size_t n), (a, b, n))
 STUB(int, archive_read_support_filter_all, (struct archive *a), (a))
 STUB(int, archive_read_support_filter_gzip, (struct archive *a), (a))
