@@ -122,6 +122,10 @@ ssize_t image_src_read(struct image_src *s, void *buf, size_t len);
  * grew while being read. */
 int image_src_end(struct image_src *s);
 
+/* cpio: the compression of an archive, from --compress (@compress) or the suffix of
+ * -o (@output): "zstd", "xz", "gzip" or "none". */
+const char *cpio_compression(const char *compress, const char *output);
+
 /* Progress on stderr: "N/TOTAL files, X MiB" on one line, redrawn at most every
  * 100 ms; image_progress_end() clears it. No-ops unless img->progress. */
 void image_progress(struct image *img, size_t done, uint64_t bytes);

@@ -599,6 +599,19 @@ static int run(struct options *o)
 	return status;
 }
 
+/* libarchive reads --check images, compresses cpio archives and decompresses .ko.xz
+ * and .ko.gz modules; an uncompressed image does without it. */
+static bool needs_libarchive(const struct options *o)
+{
+	if (o->check)
+		return true;
+	if (o->format != &output_cpio && o->format != &output_dir)
+		return false;
+	return o->image.decompress || (o->format == &output_cpio &&
+				       strcmp(cpio_compression(o->image.compress, o->output),
+					      "none") != 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -611,8 +624,7 @@ int main(int argc, char **argv)
 		r = -EXIT_INPUT;
 	/* Libraries loaded on first use (src/dl/): loaded now, before any output exists,
 	 * for the modes that need them. */
-	if (r == 0 && (o.check || o.format == &output_cpio || o.format == &output_dir) &&
-	    lazy_archive_load() < 0)
+	if (r == 0 && needs_libarchive(&o) && lazy_archive_load() < 0)
 		r = -EXIT_INPUT;
 	if (r == 0 && (o.check || o.format == &output_json) && lazy_json_load() < 0)
 		r = -EXIT_INPUT;

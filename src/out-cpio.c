@@ -1,24 +1,42 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --format cpio: the module image as a newc cpio archive (what the kernel unpacks
- * as an initramfs, alone or appended to another one), through libarchive, with
- * zstd, xz or gzip compression. Reproducible: entries sorted, inode numbers by
- * position, owner 0:0, mtime SOURCE_DATE_EPOCH or 0, no gzip timestamp; an
- * uncompressed archive is padded to 512 bytes like cpio -o, a compressed one is
- * not padded at all. Files are streamed (image_src_read()) through one 1 MiB
- * buffer, never held whole.
+ * as an initramfs, alone or appended to another one), with zstd, xz or gzip
+ * compression. Reproducible: entries sorted, inode numbers by position, owner 0:0,
+ * mtime SOURCE_DATE_EPOCH or 0, no gzip timestamp; an uncompressed archive is padded
+ * to 512 bytes like cpio -o, a compressed one is not padded at all.
+ *
+ * The archive is written here, the bytes libarchive's newc writer gives, streamed
+ * through one 1 MiB buffer: never whole in memory, each file read straight into
+ * the buffer. Uncompressed, the buffer goes to the output file as it fills and
+ * libarchive is not even loaded (with its dozen dependencies it cost as much as
+ * all the rest for a small image); compressed, libarchive compresses the stream
+ * (its "raw" format: one entry, no header of its own).
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "image.h"
 #include "output.h"
+
+/* The output: the archive's next bytes, and where they go. */
+struct cpio {
+	FILE *fp;
+	const char *name;  /* for messages: -o, or "stdout" */
+	struct archive *a; /* the compressor, or NULL: written to fileno(fp) as is */
+	struct image_io io;
+	unsigned char *buf; /* io.buf, IMAGE_COPY_BUF bytes, @len of them pending */
+	size_t len;
+	uint64_t total; /* bytes of the (uncompressed) archive so far */
+};
 
 static bool ends_with(const char *s, const char *sfx)
 {
@@ -27,160 +45,247 @@ static bool ends_with(const char *s, const char *sfx)
 	return a >= b && strcmp(s + a - b, sfx) == 0;
 }
 
-/* --compress, else the output file's suffix. */
-static const char *compression(const struct image_opts *o)
+const char *cpio_compression(const char *compress, const char *output)
 {
-	if (o->compress)
-		return o->compress;
-	if (o->output && ends_with(o->output, ".zst"))
+	if (compress)
+		return compress;
+	if (output && ends_with(output, ".zst"))
 		return "zstd";
-	if (o->output && ends_with(o->output, ".xz"))
+	if (output && ends_with(output, ".xz"))
 		return "xz";
-	if (o->output && ends_with(o->output, ".gz"))
+	if (output && ends_with(output, ".gz"))
 		return "gzip";
 	return "none";
 }
 
-static int setup(struct archive *a, const struct image_opts *o)
+/* An error of libarchive while writing: the output's errno. */
+static int archive_failed(struct cpio *c)
 {
-	const char *c = compression(o);
-	int r = archive_write_set_format_cpio_newc(a);
+	int e = archive_errno(c->a);
 
+	image_error("%s: %s", c->name, e > 0 ? strerror(e) : archive_error_string(c->a));
+	return -ECANCELED;
+}
+
+/* libarchive as the compressor @comp of the stream, written to c->fp. */
+static int compressor_open(struct cpio *c, const char *comp, int level)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+	int r;
+
+	c->a = a;
+	if (!a || !ae) {
+		archive_entry_free(ae);
+		return -ENOMEM;
+	}
+	r = archive_write_set_format_raw(a);
 	if (r == ARCHIVE_OK) {
-		if (strcmp(c, "zstd") == 0)
+		if (strcmp(comp, "zstd") == 0)
 			r = archive_write_add_filter_zstd(a);
-		else if (strcmp(c, "xz") == 0)
+		else if (strcmp(comp, "xz") == 0)
 			r = archive_write_add_filter_xz(a);
-		else if (strcmp(c, "gzip") == 0) {
+		else {
 			r = archive_write_add_filter_gzip(a);
 			/* no time in the gzip header */
 			if (r == ARCHIVE_OK)
-				r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
-		} else
-			r = archive_write_add_filter_none(a);
+				r = archive_write_set_filter_option(a, "gzip",
+								    "timestamp", NULL);
+		}
 	}
-	if (r == ARCHIVE_OK && o->compress_level >= 0 && strcmp(c, "none") != 0) {
-		char level[16];
+	if (r == ARCHIVE_OK && level >= 0) {
+		char s[16];
 
-		snprintf(level, sizeof(level), "%d", o->compress_level);
-		r = archive_write_set_filter_option(a, NULL, "compression-level", level);
+		snprintf(s, sizeof(s), "%d", level);
+		r = archive_write_set_filter_option(a, NULL, "compression-level", s);
 	}
-	if (r == ARCHIVE_OK && strcmp(c, "none") == 0) {
-		/* written in large blocks, the last one padded to 512 bytes */
-		r = archive_write_set_bytes_per_block(a, (int)IMAGE_COPY_BUF);
-		if (r == ARCHIVE_OK)
-			r = archive_write_set_bytes_in_last_block(a, 512);
-	} else if (r == ARCHIVE_OK) {
+	/* no blocking, no padding of the compressed stream */
+	if (r == ARCHIVE_OK)
 		r = archive_write_set_bytes_per_block(a, 0);
-		if (r == ARCHIVE_OK)
-			r = archive_write_set_bytes_in_last_block(a, 1);
-	}
+	if (r == ARCHIVE_OK)
+		r = archive_write_set_bytes_in_last_block(a, 1);
 	if (r != ARCHIVE_OK) {
-		image_error("%s compression: %s", c, archive_error_string(a));
+		image_error("%s compression: %s", comp, archive_error_string(a));
+		archive_entry_free(ae);
 		return -ECANCELED;
+	}
+	if (archive_write_open_FILE(a, c->fp) != ARCHIVE_OK) {
+		archive_entry_free(ae);
+		return archive_failed(c);
+	}
+	/* the raw format's one entry: the whole cpio stream */
+	archive_entry_set_filetype(ae, AE_IFREG);
+	r = archive_write_header(a, ae);
+	archive_entry_free(ae);
+	return r < ARCHIVE_WARN ? archive_failed(c) : 0;
+}
+
+/* Write out the pending bytes. */
+static int flush(struct cpio *c)
+{
+	const unsigned char *p = c->buf;
+	size_t left = c->len;
+
+	c->len = 0;
+	while (left > 0) {
+		ssize_t n;
+
+		if (c->a) {
+			n = archive_write_data(c->a, p, left);
+			if (n <= 0)
+				return archive_failed(c);
+		} else {
+			n = write(fileno(c->fp), p, left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				image_error("%s: %s", c->name,
+					    strerror(n < 0 ? errno : EIO));
+				return -ECANCELED;
+			}
+		}
+		p += n;
+		left -= (size_t)n;
 	}
 	return 0;
 }
 
-/* An error of libarchive while writing: the output's errno. */
-static int write_error(struct archive *a, const struct image_opts *o)
+static int put(struct cpio *c, const void *data, size_t n)
 {
-	int e = archive_errno(a);
+	const unsigned char *p = data;
+	int r;
 
-	image_error("%s: %s", o->output && strcmp(o->output, "-") ? o->output : "stdout",
-		    e > 0 ? strerror(e) : archive_error_string(a));
-	return -ECANCELED;
+	while (n > 0) {
+		size_t k = IMAGE_COPY_BUF - c->len;
+
+		if (k == 0) {
+			if ((r = flush(c)) < 0)
+				return r;
+			k = IMAGE_COPY_BUF;
+		}
+		if (k > n)
+			k = n;
+		memcpy(c->buf + c->len, p, k);
+		c->len += k;
+		c->total += k;
+		p += k;
+		n -= k;
+	}
+	return 0;
 }
 
-/* The content of file entry @s, through the copy buffer. */
-static int write_data(struct archive *a, struct image_io *io, struct image_src *s,
-		      const struct image_opts *o)
+/* NUL bytes up to the next multiple of @align (4: newc; 512: the last block). */
+static int pad(struct cpio *c, unsigned int align)
 {
-	const unsigned char *p = s->data;
-	uint64_t left = s->size;
+	static const char zeros[512];
 
-	while (left > 0) {
-		size_t k = left < IMAGE_COPY_BUF ? (size_t)left : IMAGE_COPY_BUF;
-		la_ssize_t n;
+	return put(c, zeros, (align - c->total % align) % align);
+}
 
-		if (s->fd >= 0) {
-			ssize_t got = 0;
+static void hex8(char *p, uint32_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 4)
+		p[i] = "0123456789abcdef"[v & 0xf];
+}
 
-			p = image_io_buf(io);
-			if (!p)
-				return -ECANCELED;
-			for (size_t off = 0; off < k; off += (size_t)got) {
-				got = image_src_read(s, (unsigned char *)p + off, k - off);
-				if (got < 0)
-					return -ECANCELED;
-			}
-		}
-		for (size_t off = 0; off < k; off += (size_t)n) {
-			n = archive_write_data(a, p + off, k - off);
-			if (n <= 0)
-				return write_error(a, o);
-		}
-		if (s->fd < 0)
-			p += k;
-		left -= k;
+/* A newc header and name, padded; the data (@size bytes) follows. */
+static int header(struct cpio *c, uint32_t ino, uint32_t mode, uint32_t nlink,
+		  uint32_t mtime, uint64_t size, const char *path)
+{
+	size_t namesize = strlen(path) + 1;
+	uint32_t f[13] = { ino, mode, 0, 0, nlink, mtime, (uint32_t)size, 0, 0, 0, 0,
+			   (uint32_t)namesize, 0 };
+	char h[6 + 13 * 8];
+	int r;
+
+	if (size > UINT32_MAX) {
+		image_error("%s: %" PRIu64 " bytes: too large for a newc cpio archive",
+			    path, size);
+		return -ECANCELED;
+	}
+	memcpy(h, "070701", 6);
+	for (int i = 0; i < 13; i++)
+		hex8(h + 6 + 8 * i, f[i]);
+	if ((r = put(c, h, sizeof(h))) < 0 || (r = put(c, path, namesize)) < 0)
+		return r;
+	return pad(c, 4);
+}
+
+/* The content of an open file, read into the buffer as it empties. */
+static int put_file(struct cpio *c, struct image_src *s)
+{
+	int r;
+
+	if (s->fd < 0)
+		return put(c, s->data, s->size);
+	while (s->done < s->size) {
+		ssize_t n;
+
+		if (c->len == IMAGE_COPY_BUF && (r = flush(c)) < 0)
+			return r;
+		n = image_src_read(s, c->buf + c->len, IMAGE_COPY_BUF - c->len);
+		if (n < 0)
+			return -ECANCELED;
+		c->len += (size_t)n;
+		c->total += (uint64_t)n;
 	}
 	return image_src_end(s) < 0 ? -ECANCELED : 0;
 }
 
-static int write_entry(struct archive *a, struct archive_entry *ae, struct image *img,
-		       size_t i, uint64_t *bytes, struct image_io *io,
-		       const struct image_opts *o)
+static int write_entry(struct cpio *c, const struct image *img, size_t i, uint64_t *bytes)
 {
 	const struct image_entry *e = &img->v[i];
 	_cleanup_(image_src_close) struct image_src s = { .fd = -1 };
+	uint32_t ino = (uint32_t)i + 1, mtime = (uint32_t)img->mtime;
 	int r;
 
-	archive_entry_clear(ae);
-	archive_entry_set_pathname(ae, e->path);
-	archive_entry_set_ino(ae, (la_int64_t)i + 1);
-	archive_entry_set_dev(ae, 0);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
-	archive_entry_set_mtime(ae, (time_t)img->mtime, 0);
 	switch (e->type) {
 	case IMAGE_DIR:
-		archive_entry_set_filetype(ae, AE_IFDIR);
-		archive_entry_set_nlink(ae, 2);
-		archive_entry_set_size(ae, 0);
-		break;
+		return header(c, ino, S_IFDIR | e->mode, 2, mtime, 0, e->path);
 	case IMAGE_SYMLINK:
-		archive_entry_set_filetype(ae, AE_IFLNK);
-		archive_entry_set_symlink(ae, e->target);
-		archive_entry_set_nlink(ae, 1);
-		archive_entry_set_size(ae, 0);
-		break;
+		/* the target is the data */
+		r = header(c, ino, S_IFLNK | e->mode, 1, mtime, strlen(e->target),
+			   e->path);
+		if (r == 0)
+			r = put(c, e->target, strlen(e->target));
+		return r < 0 ? r : pad(c, 4);
 	case IMAGE_FILE:
-		/* the size goes in the header, before the data */
-		if (image_src_open(io, e, &s) < 0)
-			return -ECANCELED;
-		archive_entry_set_filetype(ae, AE_IFREG);
-		archive_entry_set_nlink(ae, 1);
-		archive_entry_set_size(ae, (la_int64_t)s.size);
 		break;
 	}
-	archive_entry_set_perm(ae, e->mode);
-	r = archive_write_header(a, ae);
-	if (r < ARCHIVE_WARN)
-		return write_error(a, o);
-	if (e->type != IMAGE_FILE)
-		return 0;
-	r = write_data(a, io, &s, o);
+	if (image_src_open(&c->io, e, &s) < 0)
+		return -ECANCELED;
+	r = header(c, ino, S_IFREG | e->mode, 1, mtime, s.size, e->path);
+	if (r == 0)
+		r = put_file(c, &s);
+	if (r == 0)
+		r = pad(c, 4);
 	*bytes += s.size;
+	return r;
+}
+
+/* The trailer entry, the last block's padding, and the compressor's end. */
+static int finish(struct cpio *c)
+{
+	int r = header(c, 0, 0, 1, 0, 0, "TRAILER!!!");
+
+	if (r == 0 && !c->a)
+		r = pad(c, 512);
+	if (r == 0)
+		r = flush(c);
+	if (r == 0 && c->a && archive_write_close(c->a) != ARCHIVE_OK)
+		r = archive_failed(c);
 	return r;
 }
 
 static int cpio_write(struct output *out)
 {
 	const struct image_opts *o = out->opts->image;
-	struct archive *a;
-	struct archive_entry *ae;
+	const char *comp = cpio_compression(o->compress, o->output);
+	struct cpio c = {
+		.fp = out->fp,
+		.name = o->output && strcmp(o->output, "-") ? o->output : "stdout",
+	};
 	struct image img;
-	struct image_io io = { 0 };
 	uint64_t bytes = 0;
 	int r;
 
@@ -193,27 +298,23 @@ static int cpio_write(struct output *out)
 	r = image_build(&img, (struct modset_set *)out->set, o);
 	if (r < 0)
 		return -ECANCELED;
-	a = archive_write_new();
-	ae = archive_entry_new();
-	if (!a || !ae) {
-		archive_write_free(a);
-		archive_entry_free(ae);
-		image_done(&img);
-		return -ENOMEM;
-	}
-	r = setup(a, o);
-	if (r == 0 && archive_write_open_FILE(a, out->fp) != ARCHIVE_OK)
-		r = write_error(a, o);
+	c.buf = image_io_buf(&c.io);
+	if (!c.buf)
+		r = -ECANCELED;
+	else if (strcmp(comp, "none") != 0)
+		r = compressor_open(&c, comp, o->compress_level);
+	else if (fflush(c.fp) != 0) /* written by fd from here on */
+		r = -errno;
 	for (size_t i = 0; i < img.n && r == 0; i++) {
-		r = write_entry(a, ae, &img, i, &bytes, &io, o);
+		r = write_entry(&c, &img, i, &bytes);
 		image_progress(&img, i + 1, bytes);
 	}
 	image_progress_end(&img);
-	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
-		r = write_error(a, o);
-	archive_write_free(a);
-	archive_entry_free(ae);
-	image_io_done(&io);
+	if (r == 0)
+		r = finish(&c);
+	if (c.a)
+		archive_write_free(c.a);
+	image_io_done(&c.io);
 	image_done(&img);
 	return r;
 }

@@ -31,20 +31,9 @@ int lazy_archive_load(void)
 typedef struct archive_entry *entry_p;
 typedef struct archive *archive_p;
 
-STUB(entry_p, archive_entry_clear, (struct archive_entry *e), (e))
 STUBV(archive_entry_free, (struct archive_entry *e), (e))
 STUB(entry_p, archive_entry_new, (void), ())
-STUBV(archive_entry_set_dev, (struct archive_entry *e, dev_t v), (e, v))
 STUBV(archive_entry_set_filetype, (struct archive_entry *e, unsigned int v), (e, v))
-STUBV(archive_entry_set_gid, (struct archive_entry *e, la_int64_t v), (e, v))
-STUBV(archive_entry_set_ino, (struct archive_entry *e, la_int64_t v), (e, v))
-STUBV(archive_entry_set_mtime, (struct archive_entry *e, time_t t, long ns), (e, t, ns))
-STUBV(archive_entry_set_nlink, (struct archive_entry *e, unsigned int v), (e, v))
-STUBV(archive_entry_set_pathname, (struct archive_entry *e, const char *v), (e, v))
-STUBV(archive_entry_set_perm, (struct archive_entry *e, __LA_MODE_T v), (e, v))
-STUBV(archive_entry_set_size, (struct archive_entry *e, la_int64_t v), (e, v))
-STUBV(archive_entry_set_symlink, (struct archive_entry *e, const char *v), (e, v))
-STUBV(archive_entry_set_uid, (struct archive_entry *e, la_int64_t v), (e, v))
 
 STUB(int, archive_errno, (struct archive *a), (a))
 STUB(const char *, archive_error_string, (struct archive *a), (a))
@@ -65,7 +54,6 @@ STUB(int, archive_read_support_filter_xz, (struct archive *a), (a))
 STUB(int, archive_read_support_format_raw, (struct archive *a), (a))
 
 STUB(int, archive_write_add_filter_gzip, (struct archive *a), (a))
-STUB(int, archive_write_add_filter_none, (struct archive *a), (a))
 STUB(int, archive_write_add_filter_xz, (struct archive *a), (a))
 STUB(int, archive_write_add_filter_zstd, (struct archive *a), (a))
 STUB(int, archive_write_close, (struct archive *a), (a))
@@ -78,4 +66,4 @@ STUB(int, archive_write_set_bytes_in_last_block, (struct archive *a, int n), (a,
 STUB(int, archive_write_set_bytes_per_block, (struct archive *a, int n), (a, n))
 STUB(int, archive_write_set_filter_option,
      (struct archive *a, const char *m, const char *o, const char *v), (a, m, o, v))
-STUB(int, archive_write_set_format_cpio_newc, (struct archive *a), (a))
+STUB(int, archive_write_set_format_raw, (struct archive *a), (a))
