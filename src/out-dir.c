@@ -5,7 +5,9 @@
  * to a temporary file beside it and renamed over it, so a module is never seen
  * half-written. Every directory an entry goes through must stay inside DIR (a
  * symlink in DIR may lead elsewhere inside DIR, not out of it). Files not in the
- * image are left alone.
+ * image are left alone. Files are copied with copy_file_range(), each directory
+ * is resolved and opened once and its entries made relative to it, and in a
+ * directory this run made nothing is compared first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,38 +23,121 @@
 #include "output.h"
 
 struct dirout {
-	const char *dir;  /* as given */
-	char *root;	  /* canonical */
+	const char *dir; /* as given */
+	char *root;	 /* canonical */
+	bool root_fresh; /* made by this run */
 	struct image *img;
 	struct image_io io;
+	/* per entry, for directories: canonical path once known; made by this run (so
+	 * holding only what this run put in it) */
+	struct dir_state {
+		char *canon;
+		bool fresh;
+	} *dirs;
 	unsigned long tmpseq;
+	long pid;
+	mode_t umask;
+	/* the directory of the entries being installed: its path in the image (the
+	 * first @prel_len bytes of @prel), canonical path (borrowed), descriptor */
+	const char *prel;
+	size_t prel_len;
+	const char *parent;
+	int pfd;
+	bool pfresh;
 };
 
-/* The canonical directory of DIR/@rel's parent, checked to be inside DIR. */
-static char *parent_of(struct dirout *d, const char *rel)
+/* The entry of directory @path (@len bytes) in the sorted list, or -1. */
+static ssize_t find_dir(const struct image *img, const char *path, size_t len)
 {
-	const char *slash = strrchr(rel, '/');
-	char *p = NULL, *real;
-	size_t rl = strlen(d->root);
+	size_t lo = 0, hi = img->n;
 
-	if (!slash)
-		return strdup(d->root);
-	if (asprintf(&p, "%s/%.*s", d->root, (int)(slash - rel), rel) < 0)
-		return NULL;
-	real = realpath(p, NULL);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *p = img->v[mid].path;
+		int c = strncmp(path, p, len);
+
+		if (c == 0 && p[len] != '\0')
+			c = -1; /* @path is a prefix of @p: before it */
+		if (c == 0)
+			return img->v[mid].type == IMAGE_DIR ? (ssize_t)mid : -1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+static void leave_parent(struct dirout *d)
+{
+	if (d->pfd >= 0)
+		close(d->pfd);
+	d->pfd = -1;
+	d->parent = NULL;
+	d->prel = NULL;
+}
+
+/*
+ * Make the directory of entry @path current: DIR/ its path up to the last '/',
+ * canonical and checked to be inside DIR (once per directory: a directory this
+ * run made is known to be one), then opened. Kept while the entries that follow
+ * (sorted) are in the same directory. 0, -ECANCELED (printed), -ENOMEM.
+ */
+static int enter_parent(struct dirout *d, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0, rl = strlen(d->root);
+	struct dir_state *ds = NULL;
+	char *p = NULL, *real;
+	ssize_t k;
+
+	if (d->prel && d->prel_len == len && strncmp(d->prel, path, len) == 0)
+		return 0;
+	leave_parent(d);
+	if (!slash) {
+		real = d->root;
+		d->pfresh = d->root_fresh;
+	} else {
+		/* every parent is an entry of its own, listed before (image_build()) */
+		k = find_dir(d->img, path, len);
+		if (k < 0) {
+			image_error("%s/%.*s: not a directory of the image", d->dir,
+				    (int)len, path);
+			return -ECANCELED;
+		}
+		ds = &d->dirs[k];
+		real = ds->canon;
+	}
 	if (!real) {
-		image_error("%s: %s", p, strerror(errno));
+		if (asprintf(&p, "%s/%.*s", d->root, (int)len, path) < 0)
+			return -ENOMEM;
+		real = realpath(p, NULL);
+		if (!real) {
+			image_error("%s: %s", p, strerror(errno));
+			free(p);
+			return -ECANCELED;
+		}
 		free(p);
-		return NULL;
+		if (strncmp(real, d->root, rl) != 0 ||
+		    (real[rl] != '/' && real[rl] != '\0')) {
+			image_error("%s/%.*s: leads outside %s", d->dir, (int)len, path,
+				    d->dir);
+			free(real);
+			return -ECANCELED;
+		}
+		ds->canon = real;
 	}
-	free(p);
-	if (strncmp(real, d->root, rl) != 0 || (real[rl] != '/' && real[rl] != '\0')) {
-		image_error("%s/%.*s: leads outside %s", d->dir, (int)(slash - rel), rel, d->dir);
-		free(real);
-		errno = EXDEV;
-		return NULL;
+	if (ds)
+		d->pfresh = ds->fresh;
+	d->pfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->pfd < 0) {
+		image_error("%s: %s", real, strerror(errno));
+		return -ECANCELED;
 	}
-	return real;
+	d->parent = real;
+	d->prel = path;
+	d->prel_len = len;
+	return 0;
 }
 
 /* Read up to @len bytes, fewer only at the end of the file. */
@@ -75,17 +160,17 @@ static ssize_t read_full(int fd, unsigned char *buf, size_t len)
 }
 
 /*
- * Whether @path already holds what @s would write: 1, 0, or -ECANCELED (printed:
- * the source could not be read). An open source file is compared chunk by chunk,
- * then rewound.
+ * Whether @base in the current directory already holds what @s would write: 1,
+ * 0, or -ECANCELED (printed: the source could not be read). An open source file is
+ * compared chunk by chunk, then rewound.
  */
-static int same_content(struct dirout *d, const char *path, struct image_src *s)
+static int same_content(struct dirout *d, const char *base, struct image_src *s)
 {
 	unsigned char *buf;
 	size_t half = IMAGE_COPY_BUF / 2;
 	uint64_t off = 0;
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 1;
+	int fd = openat(d->pfd, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 1;
 
 	if (fd < 0)
 		return 0;
@@ -146,21 +231,44 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-/* Copy @s into @out through the copy buffer: -errno of the output, or -ECANCELED
- * (printed: the source). */
+/*
+ * Copy @s into @out: copy_file_range() for an open file (no copy through user
+ * memory; a reflink where the file system shares extents), read()/write() through
+ * the copy buffer where it is not supported (EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, or
+ * nothing copied). -errno of the output, or -ECANCELED (printed: the source).
+ */
 static int copy_to(struct dirout *d, struct image_src *s, int out)
 {
+	bool cfr = true;
 	unsigned char *buf;
 
 	if (s->fd < 0)
 		return write_all(out, s->data, s->size);
-	buf = image_io_buf(&d->io);
-	if (!buf)
-		return -ECANCELED;
 	while (s->done < s->size) {
-		ssize_t n = image_src_read(s, buf, IMAGE_COPY_BUF);
+		ssize_t n;
 		int r;
 
+		if (cfr) {
+			uint64_t left = s->size - s->done;
+
+			n = copy_file_range(s->fd, NULL, out, NULL,
+					    left < (1u << 30) ? (size_t)left : (1u << 30),
+					    0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno != EXDEV && errno != EINVAL &&
+			    errno != ENOSYS && errno != EOPNOTSUPP)
+				return -errno;
+			if (n > 0) {
+				s->done += (uint64_t)n;
+				continue;
+			}
+			cfr = false; /* unsupported, or the end: read() tells which */
+		}
+		buf = image_io_buf(&d->io);
+		if (!buf)
+			return -ECANCELED;
+		n = image_src_read(s, buf, IMAGE_COPY_BUF);
 		if (n < 0)
 			return -ECANCELED;
 		if ((r = write_all(out, buf, (size_t)n)) < 0)
@@ -169,39 +277,35 @@ static int copy_to(struct dirout *d, struct image_src *s, int out)
 	return image_src_end(s) < 0 ? -ECANCELED : 0;
 }
 
-static char *tmp_name(struct dirout *d, const char *parent, const char *base)
+/* ".BASE.PID.SEQ.tmp": 0, or -ENAMETOOLONG. */
+static int tmp_name(struct dirout *d, const char *base, char *buf, size_t size)
 {
-	char *t = NULL;
+	int n = snprintf(buf, size, ".%s.%ld.%lu.tmp", base, d->pid, d->tmpseq++);
 
-	if (asprintf(&t, "%s/.%s.%ld.%lu.tmp", parent, base, (long)getpid(), d->tmpseq++) < 0)
-		return NULL;
-	return t;
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int install_file(struct dirout *d, const struct image_entry *e, const char *parent,
-			const char *base, uint64_t *bytes)
+static int install_file(struct dirout *d, const struct image_entry *e, const char *base,
+			uint64_t *bytes)
 {
 	_cleanup_(image_src_close) struct image_src s = { .fd = -1 };
-	char *dst = NULL, *tmp = NULL;
-	struct timespec ts[2] = { { (time_t)d->img->mtime, 0 }, { (time_t)d->img->mtime, 0 } };
+	time_t t = (time_t)d->img->mtime;
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+	char tmp[NAME_MAX + 64];
 	int fd = -1, r;
 
 	if (image_src_open(&d->io, e, &s) < 0)
 		return -ECANCELED;
 	*bytes += s.size;
-	if (asprintf(&dst, "%s/%s", parent, base) < 0)
-		return -ENOMEM;
-	r = same_content(d, dst, &s);
-	if (r != 0) { /* the same: left alone */
-		free(dst);
-		return r < 0 ? r : 0;
-	}
-	tmp = tmp_name(d, parent, base);
-	if (!tmp) {
-		free(dst);
-		return -ENOMEM;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* nothing to compare with in a directory this run made */
+	r = d->pfresh ? 0 : same_content(d, base, &s);
+	if (r != 0)
+		return r < 0 ? r : 0; /* the same: left alone */
+	r = tmp_name(d, base, tmp, sizeof(tmp));
+	if (r < 0)
+		goto fail;
+	fd = openat(d->pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		    e->mode);
 	if (fd < 0) {
 		r = -errno;
 		goto fail;
@@ -212,90 +316,84 @@ static int install_file(struct dirout *d, const struct image_entry *e, const cha
 	if (r < 0)
 		goto fail;
 	/* No fsync per file: one syncfs() when the tree is complete (dir_write()). The
-	 * rename still replaces each file whole, so no reader sees half a module. */
-	if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0) {
+	 * rename still replaces each file whole, so no reader sees half a module. The
+	 * mode was given at creation; fchmod() only when the umask took some of it. */
+	if (((e->mode & ~d->umask) != e->mode && fchmod(fd, e->mode) < 0) ||
+	    futimens(fd, ts) < 0) {
 		r = -errno;
 		goto fail;
 	}
 	r = close(fd) < 0 ? -errno : 0;
 	fd = -1;
-	if (r == 0 && rename(tmp, dst) < 0)
+	if (r == 0 && renameat(d->pfd, tmp, d->pfd, base) < 0)
 		r = -errno;
 	if (r == 0)
-		goto out;
+		return 0;
 fail:
-	image_error("%s: %s", dst, strerror(-r));
+	image_error("%s/%s: %s", d->parent, base, strerror(-r));
 	r = -ECANCELED;
+out:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
-	fd = -1;
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	free(dst);
-	free(tmp);
+	unlinkat(d->pfd, tmp, 0);
 	return r;
 }
 
-static int install_symlink(struct dirout *d, const struct image_entry *e, const char *parent,
+static int install_symlink(struct dirout *d, const struct image_entry *e,
 			   const char *base)
 {
-	char *dst = NULL, *tmp = NULL, cur[PATH_MAX];
+	char tmp[NAME_MAX + 64], cur[PATH_MAX];
 	ssize_t n;
-	int r = 0;
+	int r;
 
-	if (asprintf(&dst, "%s/%s", parent, base) < 0)
-		return -ENOMEM;
-	n = readlink(dst, cur, sizeof(cur) - 1);
+	n = readlinkat(d->pfd, base, cur, sizeof(cur) - 1);
 	if (n >= 0) {
 		cur[n] = '\0';
-		if (strcmp(cur, e->target) == 0) {
-			free(dst);
+		if (strcmp(cur, e->target) == 0)
 			return 0;
-		}
 	}
-	tmp = tmp_name(d, parent, base);
-	if (!tmp || symlink(e->target, tmp) < 0 || rename(tmp, dst) < 0) {
-		r = tmp ? errno : ENOMEM;
-		image_error("%s: %s", dst, strerror(r));
-		if (tmp)
-			unlink(tmp);
-		r = -ECANCELED;
+	r = tmp_name(d, base, tmp, sizeof(tmp));
+	if (r == 0 && (symlinkat(e->target, d->pfd, tmp) < 0 ||
+		       renameat(d->pfd, tmp, d->pfd, base) < 0)) {
+		r = -errno;
+		unlinkat(d->pfd, tmp, 0);
 	}
-	free(dst);
-	free(tmp);
-	return r;
+	if (r < 0) {
+		image_error("%s/%s: %s", d->parent, base, strerror(-r));
+		return -ECANCELED;
+	}
+	return 0;
 }
 
-static int install_dir(const char *parent, const char *base)
+static int install_dir(struct dirout *d, size_t i, const char *base)
 {
-	char *dst = NULL;
 	struct stat st;
 	int r = 0;
 
-	if (asprintf(&dst, "%s/%s", parent, base) < 0)
-		return -ENOMEM;
-	if (mkdir(dst, 0755) < 0 && errno != EEXIST)
+	if (mkdirat(d->pfd, base, 0755) == 0) {
+		/* made here, in a canonical directory: canonical too (or found later) */
+		d->dirs[i].fresh = true;
+		if (asprintf(&d->dirs[i].canon, "%s/%s", d->parent, base) < 0)
+			d->dirs[i].canon = NULL;
+		return 0;
+	}
+	if (errno != EEXIST)
 		r = errno;
-	else if (stat(dst, &st) < 0)
+	else if (fstatat(d->pfd, base, &st, 0) < 0)
 		r = errno;
 	else if (!S_ISDIR(st.st_mode))
 		r = ENOTDIR;
 	if (r) {
-		image_error("%s: %s", dst, strerror(r));
-		r = -ECANCELED;
+		image_error("%s/%s: %s", d->parent, base, strerror(r));
+		return -ECANCELED;
 	}
-	free(dst);
-	return r;
+	return 0;
 }
 
 static int dir_write(struct output *out)
 {
 	const struct image_opts *o = out->opts->image;
-	struct dirout d = { .dir = o->output };
+	struct dirout d = { .dir = o->output, .pfd = -1, .pid = (long)getpid() };
 	struct image img;
 	uint64_t bytes = 0;
 	int r;
@@ -309,37 +407,41 @@ static int dir_write(struct output *out)
 	if (r < 0)
 		return -ECANCELED;
 	d.img = &img;
-	if (mkdir(o->output, 0755) < 0 && errno != EEXIST) {
-		image_error("%s: %s", o->output, strerror(errno));
+	d.umask = umask(0);
+	umask(d.umask);
+	d.dirs = calloc(img.n ? img.n : 1, sizeof(*d.dirs));
+	if (!d.dirs) {
 		image_done(&img);
-		return -ECANCELED;
+		return -ENOMEM;
 	}
-	d.root = realpath(o->output, NULL);
-	if (!d.root) {
+	if (mkdir(o->output, 0755) == 0)
+		d.root_fresh = true;
+	else if (errno != EEXIST) {
 		image_error("%s: %s", o->output, strerror(errno));
-		image_done(&img);
-		return -ECANCELED;
+		r = -ECANCELED;
+	}
+	if (r == 0 && !(d.root = realpath(o->output, NULL))) {
+		image_error("%s: %s", o->output, strerror(errno));
+		r = -ECANCELED;
 	}
 	for (size_t i = 0; i < img.n && r == 0; i++) {
 		const struct image_entry *e = &img.v[i];
 		const char *base = strrchr(e->path, '/');
-		char *parent = parent_of(&d, e->path);
 
 		base = base ? base + 1 : e->path;
-		if (!parent) {
-			r = errno == ENOMEM ? -ENOMEM : -ECANCELED;
+		r = enter_parent(&d, e->path);
+		if (r < 0)
 			break;
-		}
 		if (e->type == IMAGE_DIR)
-			r = install_dir(parent, base);
+			r = install_dir(&d, i, base);
 		else if (e->type == IMAGE_SYMLINK)
-			r = install_symlink(&d, e, parent, base);
+			r = install_symlink(&d, e, base);
 		else
-			r = install_file(&d, e, parent, base, &bytes);
-		free(parent);
+			r = install_file(&d, e, base, &bytes);
 		image_progress(&img, i + 1, bytes);
 	}
 	image_progress_end(&img);
+	leave_parent(&d);
 	/* Durable before we say so: one syncfs() for the whole tree rather than an fsync()
 	 * per file (which made installing 4000 modules ten times slower than cp). */
 	if (r == 0) {
@@ -352,7 +454,10 @@ static int dir_write(struct output *out)
 		if (fd >= 0)
 			close(fd);
 	}
+	for (size_t i = 0; i < img.n; i++)
+		free(d.dirs[i].canon);
 	free(d.root);
+	free(d.dirs);
 	image_io_done(&d.io);
 	image_done(&img);
 	return r;
