@@ -380,6 +380,9 @@ struct trim {
 		uint32_t hash, idx;
 	} *slot;
 	size_t slot_mask;
+	/* 4096 bits, one set for each kept name's (length, first, last byte): most
+	 * names looked up are not kept, and fail this test */
+	uint64_t maybe[64];
 };
 
 static int trim_err(struct trim *t, int r, const char *fmt, ...)
@@ -570,6 +573,14 @@ static uint32_t hash_name(const char *s, size_t len)
 	return h * 2654435761u;
 }
 
+static unsigned int maybe_bit(const char *s, size_t len)
+{
+	if (!len)
+		return 0;
+	return ((unsigned int)len * 131 + (unsigned char)s[0] * 31 +
+		(unsigned char)s[len - 1]) & 4095;
+}
+
 /* Index t->kept by name, in an open-addressing table. The first line of a name wins. */
 static int kept_index(struct trim *t)
 {
@@ -583,10 +594,13 @@ static int kept_index(struct trim *t)
 	t->slot_mask = n - 1;
 	for (size_t i = 0; i < t->n_kept; i++) {
 		const char *name = t->kept[i].name;
-		uint32_t hash = hash_name(name, strlen(name));
+		size_t len = strlen(name);
+		uint32_t hash = hash_name(name, len);
 		size_t h = (hash >> 8) & t->slot_mask;
+		unsigned int b = maybe_bit(name, len);
 		bool dup = false;
 
+		t->maybe[b / 64] |= (uint64_t)1 << (b % 64);
 		for (; t->slot[h].idx && !dup; h = (h + 1) & t->slot_mask)
 			dup = strcmp(t->kept[t->slot[h].idx - 1].name, name) == 0;
 		if (!dup)
@@ -596,11 +610,16 @@ static int kept_index(struct trim *t)
 }
 
 /* The kept module named by the @len bytes at @name, or NULL. */
-static const struct kept *kept_findn(const struct trim *t, const char *name, size_t len)
+static inline const struct kept *kept_findn(const struct trim *t, const char *name,
+					    size_t len)
 {
+	unsigned int b;
 	uint32_t hash;
 
 	if (!t->slot)
+		return NULL;
+	b = maybe_bit(name, len);
+	if (!(t->maybe[b / 64] & (uint64_t)1 << (b % 64)))
 		return NULL;
 	hash = hash_name(name, len);
 	for (size_t h = (hash >> 8) & t->slot_mask; t->slot[h].idx;
