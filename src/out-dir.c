@@ -310,6 +310,7 @@ static int install_file(struct dirout *d, const struct image_entry *e, const cha
 		r = -errno;
 		goto fail;
 	}
+	tmp_guard(TMP_GUARD_INSTALL, d->pfd, tmp);
 	r = copy_to(d, &s, fd);
 	if (r == -ECANCELED)
 		goto out;
@@ -327,14 +328,17 @@ static int install_file(struct dirout *d, const struct image_entry *e, const cha
 	fd = -1;
 	if (r == 0 && renameat(d->pfd, tmp, d->pfd, base) < 0)
 		r = -errno;
-	if (r == 0)
+	if (r == 0) {
+		tmp_guard(TMP_GUARD_INSTALL, AT_FDCWD, NULL);
 		return 0;
+	}
 fail:
 	image_error("%s/%s: %s", d->parent, base, strerror(-r));
 	r = -ECANCELED;
 out:
 	if (fd >= 0)
 		close(fd);
+	tmp_guard(TMP_GUARD_INSTALL, AT_FDCWD, NULL);
 	unlinkat(d->pfd, tmp, 0);
 	return r;
 }

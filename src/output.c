@@ -118,14 +118,14 @@ int outfile_open(struct outfile *f, const char *path)
 		outfile_abort(f);
 		return r;
 	}
-	tmp_guard(TMP_GUARD_OUTFILE, f->tmp);
+	tmp_guard(TMP_GUARD_OUTFILE, AT_FDCWD, f->tmp);
 	/* mkstemp makes 0600; the output gets 0666 less the umask, as any new file. */
 	um = umask(0);
 	umask(um);
 	if (fchmod(fd, 0666 & ~um) < 0 || !(f->fp = fdopen(fd, "w"))) {
 		r = -errno;
 		close(fd);
-		tmp_guard(TMP_GUARD_OUTFILE, NULL);
+		tmp_guard(TMP_GUARD_OUTFILE, AT_FDCWD, NULL);
 		unlink(f->tmp);
 		outfile_abort(f);
 		return r;
@@ -134,6 +134,7 @@ int outfile_open(struct outfile *f, const char *path)
 }
 
 static const char *volatile guarded[TMP_GUARD_MAX];
+static volatile int guarded_dirfd[TMP_GUARD_MAX];
 
 static void unlink_guarded(int sig)
 {
@@ -141,13 +142,13 @@ static void unlink_guarded(int sig)
 
 	for (size_t i = 0; i < TMP_GUARD_MAX; i++)
 		if (guarded[i])
-			unlink(guarded[i]);
+			unlinkat(guarded_dirfd[i], guarded[i], 0);
 	errno = saved;
 	/* SA_RESETHAND restored the default action: end as the signal would have */
 	raise(sig);
 }
 
-void tmp_guard(unsigned int slot, const char *path)
+void tmp_guard(unsigned int slot, int dirfd, const char *path)
 {
 	static bool installed;
 
@@ -167,8 +168,12 @@ void tmp_guard(unsigned int slot, const char *path)
 		}
 		installed = true;
 	}
-	if (slot < TMP_GUARD_MAX)
-		guarded[slot] = path;
+	if (slot >= TMP_GUARD_MAX)
+		return;
+	/* never a new name with the old directory */
+	guarded[slot] = NULL;
+	guarded_dirfd[slot] = dirfd;
+	guarded[slot] = path;
 }
 
 int outfile_commit(struct outfile *f)
@@ -202,7 +207,7 @@ int outfile_commit(struct outfile *f)
 	f->fp = NULL;
 	if (r == 0 && rename(f->tmp, f->path) < 0)
 		r = -errno;
-	tmp_guard(TMP_GUARD_OUTFILE, NULL);
+	tmp_guard(TMP_GUARD_OUTFILE, AT_FDCWD, NULL);
 	if (r < 0)
 		unlink(f->tmp);
 	free(f->tmp);
@@ -216,7 +221,7 @@ void outfile_abort(struct outfile *f)
 	if (f->fp && f->fp != stdout) {
 		fclose(f->fp);
 		if (f->tmp) {
-			tmp_guard(TMP_GUARD_OUTFILE, NULL);
+			tmp_guard(TMP_GUARD_OUTFILE, AT_FDCWD, NULL);
 			unlink(f->tmp);
 		}
 	}

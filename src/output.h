@@ -65,11 +65,11 @@ int outfile_commit(struct outfile *f);
 void outfile_abort(struct outfile *f);
 
 /* Temporary files a terminating signal (SIGINT, SIGTERM, SIGHUP) must not leave
- * behind: the handler unlinks the guarded paths, then the signal ends the process as
- * it would have. Slot OUTFILE for outfile_open()'s, slot INSTALL for the file -f dir
- * is installing. Set the path once the file exists, NULL before it is renamed or
- * removed (and before the string is freed). */
+ * behind: the handler unlinks the guarded names (unlinkat(@dirfd, @name)), then the
+ * signal ends the process as it would have. Slot OUTFILE for outfile_open()'s, slot
+ * INSTALL for the file -f dir is installing. Set the name once the file exists, NULL
+ * before it is renamed or removed (and before the string goes away). */
 enum { TMP_GUARD_OUTFILE, TMP_GUARD_INSTALL, TMP_GUARD_MAX };
-void tmp_guard(unsigned int slot, const char *path);
+void tmp_guard(unsigned int slot, int dirfd, const char *name);
 
 #endif

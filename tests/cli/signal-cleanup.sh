@@ -1,9 +1,10 @@
 #!/bin/sh
 # A terminating signal (SIGTERM, SIGINT, SIGHUP) while -o is being written leaves
 # neither the target nor the hidden temporary file beside it, and the process still
-# ends by that signal (exit 128+N from the shell). The signal is delivered at a
-# chosen point with strace's fault injection: on the fsync() of the finished
-# temporary file, just before it would be renamed, the last moment it exists.
+# ends by that signal (exit 128+N from the shell); -f dir leaves no temporary file
+# of the module it was installing. The signal is delivered at a chosen point with
+# strace's fault injection: on the fsync() of the finished temporary file, just
+# before it would be renamed, the last moment it exists.
 . "$SRCDIR/tests/cli/lib.sh"
 H=$(tree hard)
 if [ "${VALGRIND:-}" = 1 ]; then
@@ -24,6 +25,16 @@ killed() {
 killed SIGTERM list
 killed SIGINT json
 killed SIGHUP cpio
+
+# -f dir: on the futimens() of the third file, its temporary file complete, not yet
+# renamed (a signal at the rename itself would come after the rename is done)
+echo "== -f dir: SIGTERM while the third file is installed leaves no temporary file"
+rm -rf "$T/out" && mkdir -p "$T/out"
+strace -f -qq -o /dev/null -e trace=utimensat -e inject=utimensat:signal=SIGTERM:when=3 \
+	"$MODSET" -q -r "$H" --no-firmware -f dir -o "$T/out/root" chain_5 >/dev/null 2>&1
+echo "exit $?"
+echo "temporary files left: $(find "$T/out" -name '.*.tmp' | wc -l)"
+echo "files installed before it: $(find "$T/out" -type f | wc -l)"
 
 echo "== an existing target stays as it was"
 rm -rf "$T/out" && mkdir -p "$T/out"
