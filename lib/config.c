@@ -597,6 +597,7 @@ int builtin_modinfo_parse(struct modset_config *cfg, const char *buf, size_t len
 		const char *rec = p, *nul = memchr(p, '\0', end - p);
 		const char *dot, *eq;
 		struct builtin_info *b;
+		struct strv *v;
 		size_t klen, k;
 		int r;
 
@@ -617,10 +618,13 @@ int builtin_modinfo_parse(struct modset_config *cfg, const char *buf, size_t len
 		b = builtin_get(cfg, rec, dot - rec);
 		if (!b)
 			return -ENOMEM;
-		r = strv_push_take((struct strv *)((char *)b + builtin_keys[k].off),
-				   strndup(eq + 1, nul - eq - 1));
+		v = (struct strv *)((char *)b + builtin_keys[k].off);
+		r = strv_push_take(v, strndup(eq + 1, nul - eq - 1));
 		if (r < 0)
 			return r;
+		/* aliases are fnmatch patterns for normalized aliases: normalized once */
+		if (v == &b->alias)
+			normalize_inplace(v->v[v->n - 1], false);
 	}
 	return 0;
 }

@@ -89,6 +89,11 @@ int read_file(const char *path, char **ret, size_t *ret_len);
 char *path_join(const char *a, const char *b);
 /* Normalize in place: '-' -> '_' outside [...]; stop at '.' if @stop_at_dot. */
 void normalize_inplace(char *s, bool stop_at_dot);
+/* libkmod's alias_normalize(), which every alias lookup starts with: '-' -> '_'
+ * outside [...], at most PATH_MAX - 1 characters (a [...] crossing that limit is kept
+ * whole). *ret: malloc'ed. 0; -EINVAL for a ']' outside brackets or a '[' never
+ * closed (libkmod then finds nothing); -ENOMEM. */
+int normalize_alias(const char *alias, char **ret);
 /* Lexically clean an absolute path in place: no "//", ".", "..", trailing '/'. */
 void path_normalize(char *path);
 /* True if @rel is a relative path with no ".." component. */
@@ -119,7 +124,7 @@ struct builtin_info {
 	struct strv softdep; /* raw "pre: a post: b" values */
 	struct strv weakdep;
 	struct strv firmware;
-	struct strv alias;
+	struct strv alias; /* normalized (normalize_inplace()): fnmatch patterns */
 };
 
 /* Rules by module pattern: exact names hashed, glob patterns in a list; both hold
@@ -159,7 +164,7 @@ int softdep_parse_body(struct softdep_rule *rule, char *body);
 void softdep_rule_done(struct softdep_rule *r);
 int builtin_modinfo_parse(struct modset_config *cfg, const char *buf, size_t len);
 
-/* ---- kmod indexes, checked before libkmod reads them (index.c) ---- */
+/* ---- kmod indexes, read the way libkmod reads them, checked as read (index.c) ---- */
 struct index_file {
 	const unsigned char *mm;
 	size_t size;
@@ -169,12 +174,37 @@ struct index_file {
 /* 0, -ENOENT, -EBADMSG with *why set, or another -errno. */
 int index_open(const char *path, struct index_file *f, const char **why);
 void index_close(struct index_file *f);
-/* Check every node once (for wildcard searches). */
+/* Check every node once (index_validate()). */
 int index_check_all(struct index_file *f, const char **why);
 /* Exact lookup of @key, checking each node on the way. *value: the first value
  * (NUL-terminated, in the mapping) or NULL when @key is not there. */
 int index_lookup(const struct index_file *f, const char *key, const char **value,
 		 const char **why);
+
+struct index_value {
+	const char *value; /* NUL-terminated, in the mapping */
+	uint32_t priority;
+	size_t seq; /* (order of discovery) */
+};
+struct index_values {
+	struct index_value *v;
+	size_t n, alloc;
+};
+/* Which of libkmod's readers to mimic: values of equal priority found in one node
+ * come out in reverse file order with the mmap reader (kmod_load_resources() could
+ * map every index), in file order with the one that reads the file. */
+enum index_order {
+	INDEX_ORDER_MMAP,
+	INDEX_ORDER_FILE,
+};
+/* libkmod's index_mm_searchwild(): the values of every key of the index that, as
+ * an fnmatch() pattern, matches @key, in libkmod's order (priority, then the value
+ * found last first). The nodes visited are checked as they are read (loops, shared
+ * nodes: -EBADMSG). @out is replaced (empty when nothing matches); its strings point
+ * into the mapping. 0, -EBADMSG with *why set, or -ENOMEM. */
+int index_search_wild(const struct index_file *f, const char *key, enum index_order order,
+		      struct index_values *out, const char **why);
+void index_values_done(struct index_values *vals);
 /* Open and check a whole index file. */
 int index_validate(const char *path, const char **why);
 
@@ -285,7 +315,8 @@ struct modset_ctx {
 /* Checked index access (tree.c): errors are logged with the file name. */
 int tree_index_lookup(const struct modset_ctx *ctx, int idx, const char *key,
 		      const char **value);
-int tree_index_check_all(struct modset_ctx *ctx, int idx);
+int tree_index_search_wild(const struct modset_ctx *ctx, int idx, const char *key,
+			   struct index_values *out);
 
 /* ---- libkmod, loaded on demand (kmod.c) ---- */
 #define LIBKMOD_SONAME "libkmod.so.2"

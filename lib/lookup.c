@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * From names, aliases, paths and directories to modules of the tree, through
- * libkmod's indexes (modules.dep.bin, modules.alias.bin, modules.builtin.bin) and the
- * builtin aliases of modules.builtin.modinfo.
+ * From names, aliases, paths and directories to modules of the tree, through kmod's
+ * indexes (modules.dep.bin, modules.alias.bin, modules.symbols.bin,
+ * modules.builtin.bin, modules.builtin.alias.bin: read by index.c, never by libkmod)
+ * and the builtin aliases of modules.builtin.modinfo.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,8 +35,8 @@ int module_check_path(struct modset_ctx *ctx, const char *name, const char *path
  * The path comes from the module's modules.dep.bin line, read with the checked
  * walk of index.c (what libkmod's kmod_module_get_path() does too, minus trusting
  * the file, and minus failing the lookup -- with a log line naming a pointer -- when
- * a dependency listed on the line is missing). No libkmod here: it is loaded only for
- * the alias lookups of lookup_target(). */
+ * a dependency listed on the line is missing). No libkmod here, nor in the alias
+ * lookups of lookup_target(). */
 int lookup_module_by_name(struct modset_set *set, const char *name, struct modset_module **ret)
 {
 	struct modset_ctx *ctx = set->ctx;
@@ -123,29 +124,21 @@ static int take(struct modset_set *set, const char *name, bool via_alias, struct
 
 /* Builtin aliases (modules.builtin.modinfo): kmod consults them only when no loadable
  * module matched; we add them always (but in --kmod-compat mode), so that a target
- * alias brings every provider. */
-static int lookup_builtin_alias(struct modset_set *set, const char *target, struct ptrv *out,
-				bool *excluded)
+ * alias brings every provider. @alias is normalized. */
+static int lookup_builtin_alias(struct modset_set *set, const char *alias,
+				struct ptrv *out, bool *excluded)
 {
 	const struct modset_config *cfg = &set->ctx->cfg;
-	char norm[PATH_MAX];
 	int r;
 
-	if (strlen(target) >= sizeof(norm))
+	if (strlen(alias) >= PATH_MAX)
 		return 0;
-	strcpy(norm, target);
-	normalize_inplace(norm, false);
 	for (size_t i = 0; i < cfg->builtins.n; i++) {
 		const struct builtin_info *b = cfg->builtins.v[i];
 
 		for (size_t j = 0; j < b->alias.n; j++) {
-			char alias[PATH_MAX];
-
-			if (strlen(b->alias.v[j]) >= sizeof(alias))
-				continue;
-			strcpy(alias, b->alias.v[j]);
-			normalize_inplace(alias, false);
-			if (fnmatch(alias, norm, 0) != 0)
+			if (strlen(b->alias.v[j]) >= PATH_MAX ||
+			    fnmatch(b->alias.v[j], alias, 0) != 0)
 				continue;
 			r = take(set, b->name, true, out, excluded);
 			if (r < 0)
@@ -156,22 +149,18 @@ static int lookup_builtin_alias(struct modset_set *set, const char *target, stru
 	return 0;
 }
 
-/* modprobe.d "alias" lines come first, as in kmod: when one matches, the
- * indexes are not asked. */
-static int lookup_config_alias(struct modset_set *set, const char *target, struct ptrv *out,
-			       bool *excluded)
+/* modprobe.d "alias" lines come first, as in kmod: when one matches, the indexes are
+ * not asked (even when the module it names does not exist). @alias is normalized.
+ * 1 when a line matched, 0 when none did, or -errno. */
+static int lookup_config_alias(struct modset_set *set, const char *alias,
+			       struct ptrv *out, bool *excluded)
 {
 	const struct modset_config *cfg = &set->ctx->cfg;
-	char norm[PATH_MAX];
 	bool matched = false;
 	int r;
 
-	if (!cfg->n_aliases || strlen(target) >= sizeof(norm))
-		return 0;
-	strcpy(norm, target);
-	normalize_inplace(norm, false);
 	for (size_t i = 0; i < cfg->n_aliases; i++) {
-		if (fnmatch(cfg->aliases[i].pattern, norm, 0) != 0)
+		if (fnmatch(cfg->aliases[i].pattern, alias, 0) != 0)
 			continue;
 		matched = true;
 		r = take(set, cfg->aliases[i].modname, true, out, excluded);
@@ -181,19 +170,97 @@ static int lookup_config_alias(struct modset_set *set, const char *target, struc
 	return matched;
 }
 
+/* Every module @vals names, found for @alias in an alias index, in their order
+ * (libkmod's kmod_lookup_alias_from_alias_bin()). libkmod makes a module called
+ * "NAME\ALIAS" of each, in a PATH_MAX buffer, and fails the whole lookup when one does
+ * not fit: 1 then, with nothing taken. */
+static int take_values(struct modset_set *set, const char *alias,
+		       const struct index_values *vals, struct ptrv *out, bool *excluded)
+{
+	size_t alen = strlen(alias);
+	int r;
+
+	for (size_t i = 0; i < vals->n; i++)
+		if (strlen(vals->v[i].value) + alen + 2 > PATH_MAX) {
+			ERR(set->ctx, "Could not create module for alias=%s realname=%s: %s\n",
+			    alias, vals->v[i].value, strerror(ENAMETOOLONG));
+			return 1;
+		}
+	for (size_t i = 0; i < vals->n; i++) {
+		r = take(set, vals->v[i].value, true, out, excluded);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * libkmod 30's kmod_module_new_from_lookup() on the tree's indexes, with our own
+ * reader (index.c), after the configuration's aliases (ours, see lookup_target()):
+ * the first source that names anything answers, even when what it names is left out
+ * or has no file.
+ *   1. modules.dep.bin, the alias as a module name (never one with ':');
+ *   2. modules.symbols.bin for "symbol:NAME" (wildcard search);
+ *   (3. install/remove commands: none, libkmod was given no configuration)
+ *   4. modules.alias.bin (wildcard search: its keys are fnmatch patterns);
+ *   5. modules.builtin.bin, the alias as a builtin's name;
+ *   6. modules.builtin.alias.bin (wildcard search).
+ * A missing index answers nothing. Modules found through an alias index are "aliases"
+ * for --kmod-compat's blacklist, as in modprobe. Only the nodes each search visits
+ * are read and checked. @alias is normalized. 0, 1 when libkmod's lookup fails (then
+ * nothing is taken), or -errno.
+ */
+static int lookup_indexes(struct modset_set *set, const char *alias, struct ptrv *out,
+			  bool *excluded)
+{
+	struct modset_ctx *ctx = set->ctx;
+	_cleanup_(index_values_done) struct index_values vals = { 0 };
+	const char *line;
+	int r;
+
+	if (!strchr(alias, ':')) {
+		r = tree_index_lookup(ctx, IDX_DEP, alias, &line);
+		if (r < 0 || line)
+			return r < 0 ? r : take(set, alias, false, out, excluded);
+	}
+	if (strncmp(alias, "symbol:", strlen("symbol:")) == 0) {
+		r = tree_index_search_wild(ctx, IDX_SYMBOLS, alias, &vals);
+		if (r < 0 || vals.n)
+			return r < 0 ? r : take_values(set, alias, &vals, out, excluded);
+	}
+	r = tree_index_search_wild(ctx, IDX_ALIAS, alias, &vals);
+	if (r < 0 || vals.n)
+		return r < 0 ? r : take_values(set, alias, &vals, out, excluded);
+	r = tree_index_lookup(ctx, IDX_BUILTIN, alias, &line);
+	if (r < 0 || line)
+		return r < 0 ? r : take(set, alias, false, out, excluded);
+	r = tree_index_search_wild(ctx, IDX_BUILTIN_ALIAS, alias, &vals);
+	if (r < 0 || vals.n)
+		return r < 0 ? r : take_values(set, alias, &vals, out, excluded);
+	return 0;
+}
+
 int lookup_target(struct modset_set *set, const char *target, struct ptrv *out,
 		  bool *excluded)
 {
-	struct kmod_list *list = NULL, *l;
-	struct kmod_ctx *kctx;
+	_cleanup_free_ char *alias = NULL;
 	size_t before = out->n;
 	bool excl = false;
 	int r;
 
 	if (!excluded)
 		excluded = &excl;
-	r = lookup_config_alias(set, target, out, excluded);
-	if (r < 0 || out->n > before || *excluded)
+	/* Every lookup of kmod's starts with the alias normalized; one it rejects
+	 * ("a]", "[a") finds nothing anywhere. */
+	r = normalize_alias(target, &alias);
+	if (r == -EINVAL) {
+		DBG(set->ctx, "invalid alias: %s\n", target);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = lookup_config_alias(set, alias, out, excluded);
+	if (r != 0 || out->n > before || *excluded)
 		return r < 0 ? r : 0;
 	/* A module name: what kmod's lookup finds first, without a wildcard search. */
 	if (!strchr(target, '.')) {
@@ -206,34 +273,12 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out,
 		if (modset_normalize_name(target, name, sizeof(name)) && hmap_get(&set->gone, name))
 			return 0;
 	}
-	/* An alias: libkmod searches every index, the alias tries with wildcards. This is
-	 * what loads libkmod (tree_kmod). */
-	for (int i = 0; i < _IDX_COUNT; i++)
-		if ((r = tree_index_check_all(set->ctx, i)) < 0)
-			return r;
-	r = tree_kmod(set->ctx, &kctx);
-	if (r < 0)
-		return r;
-	r = sym_kmod_module_new_from_lookup(kctx, target, &list);
-	if (r < 0) {
-		DBG(set->ctx, "lookup of '%s' failed: %s\n", target, strerror(-r));
-		return 0;
-	}
-	r = 0;
-	sym_kmod_list_foreach(l, list)
-	{
-		struct kmod_module *km = sym_kmod_module_get_module(l);
-
-		if (r == 0)
-			r = take(set, sym_kmod_module_get_name(km), true, out, excluded);
-		sym_kmod_module_unref(km);
-	}
-	sym_kmod_module_unref_list(list);
-	if (r < 0 || set->compat)
-		return r;
+	r = lookup_indexes(set, alias, out, excluded);
+	if (r != 0 || set->compat)
+		return r < 0 ? r : 0;
 	r = config_load_builtins(set->ctx);
 	if (r == 0 && set->ctx->cfg.builtins.n)
-		r = lookup_builtin_alias(set, target, out, excluded);
+		r = lookup_builtin_alias(set, alias, out, excluded);
 	return r;
 }
 

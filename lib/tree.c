@@ -280,9 +280,9 @@ static int index_error(const struct modset_ctx *ctx, int idx, int r, const char 
 	return r;
 }
 
-/* Map the indexes libkmod will read and check their headers; their nodes are checked
- * as they are used (see index.c): the path of each exact lookup, the whole trie before
- * the first wildcard search. */
+/* Map the indexes and check their headers; their nodes are checked as they are read
+ * (see index.c): the path of each exact lookup, the nodes each wildcard search
+ * visits. */
 static int open_indexes(struct modset_ctx *ctx)
 {
 	for (int i = 0; i < _IDX_COUNT; i++) {
@@ -324,14 +324,24 @@ int tree_index_lookup(const struct modset_ctx *ctx, int idx, const char *key,
 	return r < 0 ? index_error(ctx, idx, r, why) : 0;
 }
 
-int tree_index_check_all(struct modset_ctx *ctx, int idx)
+/* The wildcard search of index_search_wild(), in the order of the reader libkmod
+ * would use on this tree: the mmap one when kmod_load_resources() can map every
+ * index (modules.builtin.alias.bin is optional there), else the file one. */
+int tree_index_search_wild(const struct modset_ctx *ctx, int idx, const char *key,
+			   struct index_values *out)
 {
+	static const int required[] = { IDX_DEP, IDX_ALIAS, IDX_SYMBOLS, IDX_BUILTIN };
+	enum index_order order = INDEX_ORDER_MMAP;
 	const char *why = NULL;
 	int r;
 
+	out->n = 0;
 	if (!ctx->idx[idx].mm)
 		return 0;
-	r = index_check_all(&ctx->idx[idx], &why);
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++)
+		if (!ctx->idx[required[i]].mm)
+			order = INDEX_ORDER_FILE;
+	r = index_search_wild(&ctx->idx[idx], key, order, out, &why);
 	return r < 0 ? index_error(ctx, idx, r, why) : 0;
 }
 

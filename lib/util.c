@@ -2,6 +2,7 @@
 /* Small containers and path helpers used across libmodset. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -256,6 +257,38 @@ void normalize_inplace(char *s, bool stop_at_dot)
 			return;
 		}
 	}
+}
+
+int normalize_alias(const char *alias, char **ret)
+{
+	_cleanup_free_ char *buf = malloc(strlen(alias) + 1);
+	size_t i;
+
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < PATH_MAX - 1 && alias[i]; i++) {
+		switch (alias[i]) {
+		case '-':
+			buf[i] = '_';
+			break;
+		case ']':
+			return -EINVAL;
+		case '[':
+			/* kept as is through its ']', even past the length limit */
+			for (; alias[i] != ']'; i++) {
+				if (!alias[i])
+					return -EINVAL;
+				buf[i] = alias[i];
+			}
+			buf[i] = ']';
+			break;
+		default:
+			buf[i] = alias[i];
+		}
+	}
+	buf[i] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
 }
 
 void path_normalize(char *path)

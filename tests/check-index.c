@@ -270,21 +270,41 @@ START_TEST(child_out_of_range)
 	be32_put(&b, F_VALUES | 8);
 	ck_assert_corrupt(&b, "out of range");
 
-	/* a valid child next to a bad one, deeper in the trie */
-	header(&b, MAGIC, VERSION, F_CHILDS | 12);
-	put_bytes(&b, "ab", 2);
-	be32_put(&b, F_VALUES | 22); /* 'a' -> the values node below */
-	be32_put(&b, F_CHILDS | 32); /* 'b' -> a node whose child is bad */
-	ck_assert_uint_eq(b.len, 22);
-	be32_put(&b, 1);
+	/* a valid child next to a bad one, deeper in the trie (children first, as
+	 * depmod writes them) */
+	header(&b, MAGIC, VERSION, F_CHILDS | 28);
+	be32_put(&b, 1); /* 12: the values node of 'a' */
 	be32_put(&b, 0);
 	put_bytes(&b, "v", 2);
-	ck_assert_uint_eq(b.len, 32);
-	put_bytes(&b, "xx", 2);
+	ck_assert_uint_eq(b.len, 22);
+	put_bytes(&b, "xx", 2); /* 22: the node of 'b', whose child is bad */
 	be32_put(&b, F_PREFIX | 0x0FFFFFF0);
+	ck_assert_uint_eq(b.len, 28);
+	put_bytes(&b, "ab", 2); /* 28: the root */
+	be32_put(&b, F_VALUES | 12);
+	be32_put(&b, F_CHILDS | 22);
 	ck_assert_corrupt(&b, "out of range");
 
 	/* the same, repaired, is valid: child offset 0 means "no child" */
+	header(&b, MAGIC, VERSION, F_CHILDS | 28);
+	be32_put(&b, 1);
+	be32_put(&b, 0);
+	put_bytes(&b, "v", 2);
+	put_bytes(&b, "xx", 2);
+	be32_put(&b, 0);
+	put_bytes(&b, "ab", 2);
+	be32_put(&b, F_VALUES | 12);
+	be32_put(&b, F_CHILDS | 22);
+	ck_assert_valid(&b);
+}
+END_TEST
+
+START_TEST(child_not_before_parent)
+{
+	struct sbuf b = { 0 };
+
+	/* the same valid trie, written parent first: libkmod would read it, but depmod
+	 * never writes it, and this layout is what makes loops impossible */
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "ab", 2);
 	be32_put(&b, F_VALUES | 22);
@@ -294,7 +314,16 @@ START_TEST(child_out_of_range)
 	put_bytes(&b, "v", 2);
 	put_bytes(&b, "xx", 2);
 	be32_put(&b, 0);
-	ck_assert_valid(&b);
+	ck_assert_corrupt(&b, "not stored before its parent");
+
+	/* a child that starts before its parent but runs into it: its prefix "xy" ends
+	 * with the root's (empty) prefix */
+	header(&b, MAGIC, VERSION, F_PREFIX | F_CHILDS | 14);
+	put_bytes(&b, "xy", 2);
+	put_bytes(&b, "", 1); /* 14: the root */
+	put_bytes(&b, "aa", 2);
+	be32_put(&b, F_PREFIX | 12);
+	ck_assert_corrupt(&b, "not stored before its parent");
 }
 END_TEST
 
@@ -546,6 +575,7 @@ static Suite *index_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, root_beyond_file);
 	tcase_add_test(tc, child_out_of_range);
+	tcase_add_test(tc, child_not_before_parent);
 	tcase_add_test(tc, loop_self);
 	tcase_add_test(tc, loop_two_nodes);
 	tcase_add_test(tc, shared_child_dag_terminates);

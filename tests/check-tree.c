@@ -440,15 +440,49 @@ END_TEST
 
 START_TEST(load_corrupt_optional_index)
 {
-	/* an alias root makes libkmod search every index */
+	/* An alias root searches the indexes in kmod's order until one answers, each
+	 * checked as far as it is read: every damaged index here is met by a root that
+	 * reaches it (a "symbol:" one for modules.symbols.bin; one that no other index
+	 * knows for modules.builtin.alias.bin). Headers are checked at load time. */
 	static const char alias[] = "pci:v00001234d00005678sv00000001sd00000002bc03sc04i05";
 
 	check_corrupt_index("modules.alias.bin", corrupt_magic, true, alias);
 	check_corrupt_index("modules.alias.bin", corrupt_truncate, false, alias);
-	check_corrupt_index("modules.symbols.bin", corrupt_truncate, false, alias);
+	check_corrupt_index("modules.symbols.bin", corrupt_truncate, false,
+			    "symbol:chain6_fn");
 	check_corrupt_index("modules.symbols.bin", corrupt_version, true, alias);
 	check_corrupt_index("modules.builtin.bin", corrupt_root, false, "chain1 nothere");
-	check_corrupt_index("modules.builtin.alias.bin", corrupt_root, false, alias);
+	check_corrupt_index("modules.builtin.alias.bin", corrupt_root, false,
+			    "crypto-nothere");
+}
+END_TEST
+
+START_TEST(corrupt_index_not_reached)
+{
+	/* damage that a search does not reach does not matter, as for libkmod: a
+	 * "pci:" alias never reads modules.symbols.bin, and one that modules.alias.bin
+	 * answers never reads modules.builtin.alias.bin */
+	const char *alias = "pci:v00001234d00005678sv00000001sd00000002bc03sc00i00";
+	static const char *const files[] = { "modules.symbols.bin",
+					     "modules.builtin.alias.bin" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *md, *tmp = copy_fixture("hard", &md);
+		char *p = xasprintf("%s/%s", md, files[i]);
+		struct modset_ctx *ctx = modset_new(md, NULL);
+		struct modset_set *set;
+
+		corrupt_root(p);
+		ctx_quiet(ctx);
+		set = resolve_ok(ctx, alias, MODSET_RESOLVE_NO_SOFT);
+		ck_assert_str_eq_free(set_names(set), "chain1 chain2 fwdev");
+		modset_set_unref(set);
+		modset_unref(ctx);
+		rm_rf(tmp);
+		free(tmp);
+		free(p);
+		free(md);
+	}
 }
 END_TEST
 
@@ -632,6 +666,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, load_corrupt_dep_bin);
 	tcase_add_test(tc, load_corrupt_dep_bin_body);
 	tcase_add_test(tc, load_corrupt_optional_index);
+	tcase_add_test(tc, corrupt_index_not_reached);
 
 	tc = tcase_new(s, "log");
 	tcase_add_test(tc, log_fn_receives_messages);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # modules.dep.bin with offsets that point outside the file, a value count
-# larger than the file, a trie that loops: libkmod trusts every offset, so
-# these must be caught before it reads them. The same for the other indexes
-# libkmod maps (modules.alias.bin here). One error line naming the file,
-# exit 2, no output file.
+# larger than the file, a trie that loops: libkmod would trust every offset, so
+# our reader checks each before it follows it (and a child must be stored before
+# its parent, as depmod writes them: no loop). The same for the other indexes
+# (modules.alias.bin here). One error line naming the file, exit 2, no output
+# file.
 . "$SRCDIR/tests/cli/lib.sh"
 M=$(copytree bad)
 mkdir -p "$T/out"
@@ -45,8 +46,8 @@ echo "== a node that is its own child (a loop)"
 ms -r "$M" -o "$T/out/modules.list" top
 lsa "$T/out"
 
-# modules.alias.bin is needed once a word is not a module name (an alias or a
-# modalias: libkmod then searches every index, wildcards included)
+# modules.alias.bin is read once a word is not a module name (an alias or a
+# modalias: searched with wildcards, as libkmod does)
 echo "== modules.alias.bin corrupt: an alias root is an error"
 cp "$T/dep.bin.good" "$M/modules.dep.bin"
 be32 $((0x2000FFFF)) | dd of="$M/modules.alias.bin" bs=1 seek=8 conv=notrunc 2>/dev/null

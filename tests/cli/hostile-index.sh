@@ -4,10 +4,13 @@
 # character is after its last, a prefix or a value running into the end of the
 # file, a child pointing into the middle of another node, an index with no root
 # (empty: everything "not found"), and the indexes whose header is checked at
-# start-up and whose nodes are checked as used: modules.builtin.bin on the path of
-# each lookup, modules.builtin.alias.bin and modules.symbols.bin before any alias
-# search (a name-only resolve never reads them, so their damage does not matter). Errors: one line naming the file, exit 2, no output;
-# damage that still parses as a trie only finds nothing (a warning, exit 0).
+# start-up and whose nodes are checked as they are read: modules.builtin.bin on the
+# path of each lookup, modules.builtin.alias.bin and modules.symbols.bin by the
+# alias searches that reach them (kmod's order: modules.symbols.bin for "symbol:"
+# roots only, modules.builtin.alias.bin when no other index answered), so damage
+# that no search reaches does not matter. Errors: one line naming the file, exit 2,
+# no output; damage that still parses as a trie only finds nothing (a warning,
+# exit 0).
 . "$SRCDIR/tests/cli/lib.sh"
 M=$(copytree bad)
 mkdir -p "$T/out"
@@ -17,8 +20,8 @@ hdr() { be32 $((0xB007F457)); be32 $((0x00020001)); be32 "$1"; }
 run() { ms -r "$M" --no-cache -o "$T/out/modules.list" "$@"; }
 alias=pci:v00001234d00005678sv00000001sd00000002bc03sc00i00
 
-echo "== modules.alias.bin: two nodes, each the other's child, and an alias root"
-{ hdr $((0x2000000C)); printf 'aa'; be32 $((0x20000012)); printf 'aa'; be32 $((0x2000000C)); } \
+echo "== modules.alias.bin: two nodes, each the other's child (through '*'), and an alias root"
+{ hdr $((0x2000000C)); printf '**'; be32 $((0x20000012)); printf 'aa'; be32 $((0x2000000C)); } \
 	> "$M/modules.alias.bin"
 run "$alias"
 echo "== the same index, a module name root: not searched, fine"
@@ -36,9 +39,16 @@ echo "== modules.dep.bin: a value running into the end of the file"
 	> "$M/modules.dep.bin"
 run top
 echo "== modules.dep.bin: a child pointing into the middle of a string"
+# (children before their parent, as depmod writes them: the node "op" at 12, the
+# root after it, whose 't' child starts at the 'p')
+{ hdr $((0x20000000 + 12 + 3 + 8 + 30)); printf 'op\000'; be32 1; be32 0
+  printf 'kernel/drivers/bad/top.ko.xz:\000'; printf 'tt'; be32 $((0xC000000D)); } \
+	> "$M/modules.dep.bin"
+ms -r "$M" --no-cache -f order top
+echo "== modules.dep.bin: the same, parent first (depmod writes children first: a loop?)"
 { hdr $((0x2000000C)); printf 'tt'; be32 $((0xC0000013)); printf 'op\000'; be32 1; be32 0
   printf 'kernel/drivers/bad/top.ko.xz:\000'; } > "$M/modules.dep.bin"
-ms -r "$M" --no-cache -f order top
+run top
 echo "== modules.dep.bin: no root (offset 0): every module unknown"
 hdr 0 > "$M/modules.dep.bin"
 ms -r "$M" --no-cache -f order top
@@ -48,8 +58,8 @@ echo "== modules.builtin.bin: bad magic (checked at start-up, any root)"
 printf 'XXXX' | dd of="$M/modules.builtin.bin" bs=1 conv=notrunc 2>/dev/null
 run top
 restore
-echo "== modules.builtin.alias.bin: a loop (read only by an alias search)"
-{ hdr $((0x2000000C)); printf 'aa'; be32 $((0x2000000C)); } > "$M/modules.builtin.alias.bin"
+echo "== modules.builtin.alias.bin: a node its own '*' child (read only by an alias search)"
+{ hdr $((0x2000000C)); printf '**'; be32 $((0x2000000C)); } > "$M/modules.builtin.alias.bin"
 run top
 rm -f "$T/out/modules.list"
 run crypto-anything
@@ -58,10 +68,12 @@ echo "== modules.symbols.bin: truncated header"
 head -c 8 "$T/modules.symbols.bin.good" > "$M/modules.symbols.bin"
 run top
 restore
-echo "== modules.symbols.bin: child past the end, and an alias root"
-{ hdr $((0x2000000C)); printf 'aa'; be32 $((0x20FFFFFF)); } > "$M/modules.symbols.bin"
-run "$alias"
+echo "== modules.symbols.bin: child past the end, and a symbol: root"
+{ hdr $((0x2000000C)); printf '**'; be32 $((0x20FFFFFF)); } > "$M/modules.symbols.bin"
+run symbol:base_fn
 lsa "$T/out"
+echo "== the same index, an alias root: modules.symbols.bin is not searched"
+ms -r "$M" --no-cache -f order "$alias"
 restore
 echo "== all indexes good again"
 ms -r "$M" --no-cache -f order top

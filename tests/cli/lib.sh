@@ -84,19 +84,21 @@ msj() {
 }
 
 # index2 KEY1 VALUE1 KEY2 VALUE2: a kmod index with two entries whose keys
-# start with different characters, KEY1's first: a root node without prefix
-# whose children span those two characters, each child holding the rest of
-# its key as prefix and one value.
+# start with different characters, KEY1's first: two nodes holding the rest of
+# each key as prefix and one value, then the root (children first, as depmod
+# writes them): no prefix, children spanning those two characters.
 # shellcheck disable=SC2059
 index2() {
 	c1=$(printf '%d' "'$1") c2=$(printf '%d' "'$3")
 	r1=${1#?} r2=${3#?}
-	n=$((c2 - c1 + 1))
-	o1=$((12 + 2 + 4 * n))
+	o1=12
 	o2=$((o1 + ${#r1} + 1 + 8 + ${#2} + 1))
+	o3=$((o2 + ${#r2} + 1 + 8 + ${#4} + 1))
 	be32 $((0xB007F457))
 	be32 $((0x00020001))
-	be32 $((0x2000000C))
+	be32 $((0x20000000 | o3))
+	printf '%s\000' "$r1"; be32 1; be32 0; printf '%s\000' "$2"
+	printf '%s\000' "$r2"; be32 1; be32 0; printf '%s\000' "$4"
 	printf "$(printf '\\%03o\\%03o' "$c1" "$c2")"
 	i=$c1
 	while [ "$i" -le "$c2" ]; do
@@ -106,6 +108,4 @@ index2() {
 		fi
 		i=$((i + 1))
 	done
-	printf '%s\000' "$r1"; be32 1; be32 0; printf '%s\000' "$2"
-	printf '%s\000' "$r2"; be32 1; be32 0; printf '%s\000' "$4"
 }
