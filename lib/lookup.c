@@ -122,9 +122,10 @@ static int take(struct modset_set *set, const char *name, bool via_alias, struct
 	return ptrv_push_unique(out, m);
 }
 
-/* Builtin aliases (modules.builtin.modinfo): kmod consults them only when no loadable
- * module matched; we add them always (but in --kmod-compat mode), so that a target
- * alias brings every provider. @alias is normalized. */
+/* Builtin aliases (modules.builtin.modinfo): kmod consults them (as
+ * modules.builtin.alias.bin) only when no loadable module matched; we add them to any
+ * alias's answer (but in --kmod-compat mode), so that a target alias brings every
+ * provider. @alias is normalized. */
 static int lookup_builtin_alias(struct modset_set *set, const char *alias,
 				struct ptrv *out, bool *excluded)
 {
@@ -199,27 +200,32 @@ static int take_values(struct modset_set *set, const char *alias,
  * reader (index.c), after the configuration's aliases (ours, see lookup_target()):
  * the first source that names anything answers, even when what it names is left out
  * or has no file.
- *   1. modules.dep.bin, the alias as a module name (never one with ':');
+ *   1. modules.dep.bin, the alias as a module name (never one with ':'): a loadable
+ *      module's name is that module, even when it is also an alias;
  *   2. modules.symbols.bin for "symbol:NAME" (wildcard search);
  *   (3. install/remove commands: none, libkmod was given no configuration)
  *   4. modules.alias.bin (wildcard search: its keys are fnmatch patterns);
- *   5. modules.builtin.bin, the alias as a builtin's name;
+ *   5. modules.builtin.bin, the alias as a builtin's name (so an alias of loadable
+ *      modules that is also a builtin's name, like "crc32", is those modules);
  *   6. modules.builtin.alias.bin (wildcard search).
  * A missing index answers nothing. Modules found through an alias index are "aliases"
  * for --kmod-compat's blacklist, as in modprobe. Only the nodes each search visits
- * are read and checked. @alias is normalized. 0, 1 when libkmod's lookup fails (then
- * nothing is taken), or -errno.
+ * are read and checked. @alias is normalized. *by_name is set when a module name
+ * answered (1. or 5.). 0, 1 when libkmod's lookup fails (then nothing is taken), or
+ * -errno.
  */
 static int lookup_indexes(struct modset_set *set, const char *alias, struct ptrv *out,
-			  bool *excluded)
+			  bool *excluded, bool *by_name)
 {
 	struct modset_ctx *ctx = set->ctx;
 	_cleanup_(index_values_done) struct index_values vals = { 0 };
 	const char *line;
 	int r;
 
+	*by_name = false;
 	if (!strchr(alias, ':')) {
 		r = tree_index_lookup(ctx, IDX_DEP, alias, &line);
+		*by_name = line;
 		if (r < 0 || line)
 			return r < 0 ? r : take(set, alias, false, out, excluded);
 	}
@@ -232,6 +238,7 @@ static int lookup_indexes(struct modset_set *set, const char *alias, struct ptrv
 	if (r < 0 || vals.n)
 		return r < 0 ? r : take_values(set, alias, &vals, out, excluded);
 	r = tree_index_lookup(ctx, IDX_BUILTIN, alias, &line);
+	*by_name = line;
 	if (r < 0 || line)
 		return r < 0 ? r : take(set, alias, false, out, excluded);
 	r = tree_index_search_wild(ctx, IDX_BUILTIN_ALIAS, alias, &vals);
@@ -245,7 +252,7 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out,
 {
 	_cleanup_free_ char *alias = NULL;
 	size_t before = out->n;
-	bool excl = false;
+	bool excl = false, by_name;
 	int r;
 
 	if (!excluded)
@@ -262,19 +269,8 @@ int lookup_target(struct modset_set *set, const char *target, struct ptrv *out,
 	r = lookup_config_alias(set, alias, out, excluded);
 	if (r != 0 || out->n > before || *excluded)
 		return r < 0 ? r : 0;
-	/* A module name: what kmod's lookup finds first, without a wildcard search. */
-	if (!strchr(target, '.')) {
-		char name[PATH_MAX];
-
-		r = take(set, target, false, out, excluded);
-		if (r < 0 || out->n > before || *excluded)
-			return r;
-		/* indexed, but its file is missing: that module, not an alias */
-		if (modset_normalize_name(target, name, sizeof(name)) && hmap_get(&set->gone, name))
-			return 0;
-	}
-	r = lookup_indexes(set, alias, out, excluded);
-	if (r != 0 || set->compat)
+	r = lookup_indexes(set, alias, out, excluded, &by_name);
+	if (r != 0 || set->compat || by_name)
 		return r < 0 ? r : 0;
 	r = config_load_builtins(set->ctx);
 	if (r == 0 && set->ctx->cfg.builtins.n)
