@@ -816,6 +816,18 @@ struct index_entry {
 	const char *value;
 };
 
+/* An entry with its priority (index_write_prio()). */
+struct index_pentry {
+	const char *key;
+	const char *value;
+	unsigned int priority;
+};
+
+struct index_wentry {
+	struct index_pentry e;
+	size_t order; /* as given */
+};
+
 static inline void be32_put(struct sbuf *b, uint32_t v)
 {
 	unsigned char c[4] = { v >> 24, v >> 16, v >> 8, v };
@@ -823,37 +835,38 @@ static inline void be32_put(struct sbuf *b, uint32_t v)
 	sbuf_addn(b, (const char *)c, 4);
 }
 
-/* Write the node for entries [lo, hi) (sorted, unique keys) that share their first
- * @depth characters; returns its reference (offset | flags). */
-static inline uint32_t index_write_node(struct sbuf *b, const struct index_entry *e,
+/* Write the node for entries [lo, hi) (sorted; the values of one key in the order
+ * given) that share their first @depth characters, children first as depmod does;
+ * returns its reference (offset | flags). */
+static inline uint32_t index_write_node(struct sbuf *b, const struct index_wentry *w,
 					size_t lo, size_t hi, size_t depth)
 {
 	uint32_t children[256] = { 0 }, ref;
-	size_t plen = 0, i, start;
+	size_t plen = 0, i, start, nval;
 	int first = 256, last = -1;
-	const struct index_entry *val = NULL;
 
 	/* The longest common prefix after @depth. */
 	for (;;) {
-		char c = e[lo].key[depth + plen];
+		char c = w[lo].e.key[depth + plen];
 
 		if (!c)
 			break;
-		for (i = lo + 1; i < hi && e[i].key[depth + plen] == c; i++)
+		for (i = lo + 1; i < hi && w[i].e.key[depth + plen] == c; i++)
 			;
 		if (i < hi)
 			break;
 		plen++;
 	}
-	i = lo;
-	if (e[i].key[depth + plen] == '\0')
-		val = &e[i++];
+	for (i = lo; i < hi && w[i].e.key[depth + plen] == '\0'; i++)
+		;
+	nval = i - lo;
 	while (i < hi) {
-		unsigned char c = e[i].key[depth + plen];
+		unsigned char c = w[i].e.key[depth + plen];
 
-		for (start = i; i < hi && (unsigned char)e[i].key[depth + plen] == c; i++)
-			;
-		children[c] = index_write_node(b, e, start, i, depth + plen + 1);
+		start = i;
+		while (i < hi && (unsigned char)w[i].e.key[depth + plen] == c)
+			i++;
+		children[c] = index_write_node(b, w, start, i, depth + plen + 1);
 		if (c < first)
 			first = c;
 		if (c > last)
@@ -862,7 +875,7 @@ static inline uint32_t index_write_node(struct sbuf *b, const struct index_entry
 	ref = b->len;
 	if (plen) {
 		ref |= 0x80000000u;
-		sbuf_addn(b, e[lo].key + depth, plen);
+		sbuf_addn(b, w[lo].e.key + depth, plen);
 		sbuf_addn(b, "", 1);
 	}
 	if (last >= 0) {
@@ -873,48 +886,68 @@ static inline uint32_t index_write_node(struct sbuf *b, const struct index_entry
 		for (int c = first; c <= last; c++)
 			be32_put(b, children[c]);
 	}
-	if (val) {
+	if (nval) {
 		ref |= 0x40000000u;
-		be32_put(b, 1);
-		be32_put(b, 0);
-		sbuf_addn(b, val->value, strlen(val->value) + 1);
+		be32_put(b, (uint32_t)nval);
+		for (i = lo; i < lo + nval; i++) {
+			be32_put(b, w[i].e.priority);
+			sbuf_addn(b, w[i].e.value, strlen(w[i].e.value) + 1);
+		}
 	}
 	return ref;
 }
 
-static inline int index_entry_cmp(const void *a, const void *b)
+static inline int index_wentry_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct index_entry *)a)->key,
-		      ((const struct index_entry *)b)->key);
+	const struct index_wentry *x = a, *y = b;
+	int c = strcmp(x->e.key, y->e.key);
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Write a kmod index of @n entries (one value each) to DIR/REL; returns the path. */
-static inline char *index_write(const char *dir, const char *rel,
-				const struct index_entry *entries, size_t n)
+/* Write a kmod index of @n entries with priorities to DIR/REL; returns the path.
+ * Several entries of one key are its values, in the order given (depmod sorts them by
+ * priority). */
+static inline char *index_write_prio(const char *dir, const char *rel,
+				     const struct index_pentry *entries, size_t n)
 {
-	struct index_entry *e = malloc((n ? n : 1) * sizeof(*e));
+	struct index_wentry *w = malloc((n ? n : 1) * sizeof(*w));
 	struct sbuf b = { 0 };
-	uint32_t root = 0;
+	uint32_t root;
 	char *path;
 
-	CHECK(e != NULL);
-	if (n) {
-		memcpy(e, entries, n * sizeof(*e));
-		qsort(e, n, sizeof(*e), index_entry_cmp);
-	}
+	CHECK(w != NULL);
+	for (size_t i = 0; i < n; i++)
+		w[i] = (struct index_wentry){ entries[i], i };
+	if (n)
+		qsort(w, n, sizeof(*w), index_wentry_cmp);
 	be32_put(&b, 0xB007F457u);
 	be32_put(&b, 0x00020001u);
 	be32_put(&b, 0); /* root, patched below */
 	if (n)
-		root = index_write_node(&b, e, 0, n, 0);
-	else {
+		root = index_write_node(&b, w, 0, n, 0);
+	else
 		root = b.len; /* an empty node */
-	}
 	for (int k = 0; k < 4; k++)
 		b.s[8 + k] = (char)(root >> (24 - 8 * k));
 	path = write_bytes(dir, rel, b.s, b.len);
 	free(b.s);
-	free(e);
+	free(w);
+	return path;
+}
+
+/* Write a kmod index of @n entries (priority 0) to DIR/REL; returns the path. */
+static inline char *index_write(const char *dir, const char *rel,
+				const struct index_entry *entries, size_t n)
+{
+	struct index_pentry *p = malloc((n ? n : 1) * sizeof(*p));
+	char *path;
+
+	CHECK(p != NULL);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct index_pentry){ entries[i].key, entries[i].value, 0 };
+	path = index_write_prio(dir, rel, p, n);
+	free(p);
 	return path;
 }
 

@@ -8,6 +8,7 @@
 #include "check-common.h"
 
 #define ONLY_HARD (MODSET_RESOLVE_NO_SOFT | MODSET_RESOLVE_NO_WEAK)
+#define COMPAT MODSET_RESOLVE_KMOD_COMPAT
 
 static char *view(const char *fixture, const char *roots, unsigned int flags)
 {
@@ -559,6 +560,330 @@ START_TEST(hard_dep_file_missing)
 }
 END_TEST
 
+/* ---- alias lookups on hand-made indexes: kmod's sources, in kmod's order ---- */
+
+static const struct index_entry alias_dep[] = {
+	{ "a", "kernel/a.ko:" },   { "b", "kernel/b.ko:" },   { "c", "kernel/c.ko:" },
+	{ "p0", "kernel/p0.ko:" }, { "p1", "kernel/p1.ko:" }, { "p2", "kernel/p2.ko:" },
+	{ "px", "kernel/px.ko:" }, { "s1", "kernel/s1.ko:" },
+};
+
+static const struct index_pentry alias_alias[] = {
+	/* several providers: by priority */
+	{ "fs_x", "p2", 2 },
+	{ "fs_x", "p0", 0 },
+	{ "fs_*", "p1", 1 },
+	/* two values of one key, equal priorities: their order is the reader's */
+	{ "same", "a", 0 },
+	{ "same", "b", 0 },
+	/* never asked for "symbol:" when modules.symbols.bin answers */
+	{ "symbol:s1_fn", "px", 0 },
+	{ "only_alias", "c", 0 },
+	/* answers, with a module the tree does not have: the lookup stops there */
+	{ "gone_alias", "nothere", 0 },
+	{ "pci:v0000ABCDd*", "p1", 0 },
+	{ "pci:v*d0000EF01*", "p2", 5 },
+	{ "pci:v0000ABCDd0000EF0[01]*", "p0", 3 },
+	/* an alias that is also a builtin's name (like "crc32" in Linux 6.1) */
+	{ "bj", "c", 0 },
+};
+
+static const struct index_pentry alias_symbols[] = {
+	{ "symbol:s1_fn", "s1", 0 },
+};
+
+static const struct index_entry alias_builtin[] = {
+	{ "bi", "" },
+	{ "bj", "" },
+};
+
+static const struct index_pentry alias_builtin_alias[] = {
+	{ "crypto_b*", "bi", 0 },
+	{ "gone_alias", "bj", 0 },
+	{ "only_alias", "bj", 0 },
+};
+
+/* A tree with every index kmod's lookup reads, written by the test; module files
+ * are created empty. */
+static char *alias_tree(char **moddir)
+{
+	static const char *const files[] = {
+		"kernel/a.ko",	"kernel/b.ko",	"kernel/c.ko",	"kernel/p0.ko",
+		"kernel/p1.ko", "kernel/p2.ko", "kernel/px.ko", "kernel/s1.ko", NULL,
+	};
+	char *tmp = handmade_tree(alias_dep, ARRAY_SIZE(alias_dep), files, moddir);
+
+	free(index_write_prio(*moddir, "modules.alias.bin", alias_alias,
+			      ARRAY_SIZE(alias_alias)));
+	free(index_write_prio(*moddir, "modules.symbols.bin", alias_symbols,
+			      ARRAY_SIZE(alias_symbols)));
+	free(index_write(*moddir, "modules.builtin.bin", alias_builtin,
+			 ARRAY_SIZE(alias_builtin)));
+	free(index_write_prio(*moddir, "modules.builtin.alias.bin", alias_builtin_alias,
+			      ARRAY_SIZE(alias_builtin_alias)));
+	return tmp;
+}
+
+/* The load order of @roots on the tree in @md (modules without deps: the order in
+ * which the lookup found them), in --kmod-compat mode. */
+static char *alias_order(const char *md, const char *roots)
+{
+	struct modset_ctx *ctx = modset_new(md, (const char *const[]){ NULL });
+	struct modset_set *set;
+	char *s;
+
+	ctx_quiet(ctx);
+	set = resolve_ok(ctx, roots, COMPAT);
+	s = set_order(set);
+	modset_set_unref(set);
+	modset_unref(ctx);
+	return s;
+}
+
+static char *alias_names(const char *md, const char *roots, unsigned int flags)
+{
+	struct modset_ctx *ctx = modset_new(md, (const char *const[]){ NULL });
+	struct modset_set *set;
+	char *s;
+
+	ctx_quiet(ctx);
+	set = resolve_ok(ctx, roots, flags);
+	s = set_names(set);
+	modset_set_unref(set);
+	modset_unref(ctx);
+	return s;
+}
+
+START_TEST(alias_sources_and_order)
+{
+	char *md, *tmp = alias_tree(&md);
+
+	/* providers in priority order, '-' and '_' alike */
+	ck_assert_str_eq_free(alias_order(md, "fs-x"), "p0 p1 p2");
+	ck_assert_str_eq_free(alias_order(md, "fs_x"), "p0 p1 p2");
+	ck_assert_str_eq_free(alias_order(md, "fs-y"), "p1");
+	/* modaliases against patterns with '*', '?' and brackets */
+	ck_assert_str_eq_free(alias_order(md, "pci:v0000ABCDd0000EF01sv0b"), "p1 p0 p2");
+	ck_assert_str_eq_free(alias_order(md, "pci:v0000ABCDd0000EF02sv0b"), "p1");
+	ck_assert_str_eq_free(alias_order(md, "pci:v00001111d0000EF01sv0b"), "p2");
+	/* two values of one node, equal priorities: libkmod's mmap reader (every index
+	 * there) gives them last first */
+	ck_assert_str_eq_free(alias_order(md, "same"), "b a");
+	/* "symbol:": modules.symbols.bin answers first */
+	ck_assert_str_eq_free(alias_order(md, "symbol:s1_fn"), "s1");
+	/* modules.alias.bin answers before modules.builtin.alias.bin */
+	ck_assert_str_eq_free(alias_names(md, "only_alias", COMPAT), "c");
+	/* ... even with a module the tree lacks: nothing then */
+	ck_assert_str_eq_free(alias_names(md, "gone_alias", COMPAT), "");
+	/* modules.builtin.alias.bin: a builtin */
+	ck_assert_str_eq_free(alias_names(md, "crypto-bx", COMPAT), "bi");
+	ck_assert_str_eq_free(alias_names(md, "crypto-bx", ONLY_HARD), "bi");
+	/* a builtin's name that modules.alias.bin knows: the aliased modules, since
+	 * kmod asks modules.builtin.bin after it (a loadable module's name comes
+	 * first, see root_builtin_aliases) */
+	ck_assert_str_eq_free(alias_names(md, "bj", COMPAT), "c");
+	ck_assert_str_eq_free(alias_names(md, "bj", ONLY_HARD), "c");
+	ck_assert_str_eq_free(alias_names(md, "bi", ONLY_HARD), "bi");
+	/* nothing anywhere */
+	ck_assert_str_eq_free(alias_names(md, "crypto-x", ONLY_HARD), "");
+	rm_rf(tmp);
+	free(tmp);
+	free(md);
+}
+END_TEST
+
+START_TEST(alias_file_reader_order)
+{
+	char *md, *tmp = alias_tree(&md), *p = xasprintf("%s/modules.builtin.bin", md);
+
+	/* without modules.builtin.bin libkmod cannot map every index and reads the
+	 * files: a node's values of equal priority then come in file order */
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_str_eq_free(alias_order(md, "same"), "a b");
+	ck_assert_str_eq_free(alias_order(md, "fs-x"), "p0 p1 p2");
+	rm_rf(tmp);
+	free(tmp);
+	free(p);
+	free(md);
+}
+END_TEST
+
+START_TEST(alias_missing_indexes)
+{
+	static const char *const optional[] = {
+		"modules.alias.bin",
+		"modules.symbols.bin",
+		"modules.builtin.bin",
+		"modules.builtin.alias.bin",
+	};
+	char *md, *tmp = alias_tree(&md);
+	const char *roots;
+
+	/* a missing index answers nothing; the others still do */
+	for (size_t i = 0; i < ARRAY_SIZE(optional); i++) {
+		char *p = xasprintf("%s/%s", md, optional[i]);
+
+		ck_assert_int_eq(unlink(p), 0);
+		free(p);
+	}
+	roots = "fs-x symbol:s1_fn crypto-bx a s1";
+	ck_assert_str_eq_free(alias_names(md, roots, ONLY_HARD), "a s1");
+	rm_rf(tmp);
+	free(tmp);
+	free(md);
+}
+END_TEST
+
+START_TEST(alias_config_stops_lookup)
+{
+	char *md, *tmp = alias_tree(&md);
+	char *conf = write_text(tmp, "a.conf", "alias fs-x nothere\nalias fs-z p2\n");
+	const char *paths[] = { conf, NULL };
+	struct modset_ctx *ctx = modset_new(md, paths);
+	struct modset_set *set;
+
+	ctx_quiet(ctx);
+	/* a modprobe.d alias that matches answers, even with a module that does not
+	 * exist: the indexes are not asked (kmod_lookup_alias_from_config) */
+	set = resolve_ok(ctx, "fs-x", COMPAT);
+	ck_assert_str_eq_free(set_names(set), "");
+	modset_set_unref(set);
+	set = resolve_ok(ctx, "fs-z", COMPAT);
+	ck_assert_str_eq_free(set_names(set), "p2");
+	modset_set_unref(set);
+	modset_unref(ctx);
+	rm_rf(tmp);
+	free(tmp);
+	free(conf);
+	free(md);
+}
+END_TEST
+
+START_TEST(alias_invalid)
+{
+	char *md, *tmp = alias_tree(&md);
+	struct modset_ctx *ctx = modset_new(md, (const char *const[]){ NULL });
+	struct modset_set *set;
+	struct logcap lc;
+
+	/* kmod rejects a ']' outside brackets and a '[' never closed: nothing found,
+	 * no error (a missing root) */
+	logcap_attach(&lc, ctx, LOG_ERR);
+	set = resolve_ok(ctx, "fs-x] [fs-x a]", ONLY_HARD);
+	ck_assert_str_eq_free(set_names(set), "");
+	ck_assert_str_eq_free(set_missing(set), "[fs-x/root/- a]/root/- fs-x]/root/-");
+	ck_assert_uint_eq(lc.count, 0);
+	modset_set_unref(set);
+	modset_unref(ctx);
+	logcap_done(&lc);
+	rm_rf(tmp);
+	free(tmp);
+	free(md);
+}
+END_TEST
+
+START_TEST(alias_name_too_long)
+{
+	/* libkmod makes "NAME\ALIAS" in a PATH_MAX buffer: when it does not fit, the
+	 * lookup fails as a whole (logged), and so does ours */
+	char *md, *tmp = alias_tree(&md);
+	char *longname = malloc(4001), *longalias = malloc(201);
+	struct index_pentry e[2];
+	struct modset_ctx *ctx;
+	struct modset_set *set;
+	struct logcap lc;
+
+	memset(longname, 'n', 4000);
+	longname[4000] = '\0';
+	memset(longalias, 'l', 200);
+	longalias[200] = '\0';
+	e[0] = (struct index_pentry){ "l*", longname, 0 };
+	e[1] = (struct index_pentry){ "l*", "a", 1 };
+	free(index_write_prio(md, "modules.alias.bin", e, 2));
+	ctx = modset_new(md, (const char *const[]){ NULL });
+	logcap_attach(&lc, ctx, LOG_ERR);
+	set = resolve_ok(ctx, longalias, COMPAT);
+	ck_assert_str_eq_free(set_names(set), "");
+	ck_assert_log_has(&lc, "File name too long");
+	modset_set_unref(set);
+	/* a short alias fits: "a" (the long name is no module) */
+	set = resolve_ok(ctx, "lx", COMPAT);
+	ck_assert_str_eq_free(set_names(set), "a");
+	modset_set_unref(set);
+	modset_unref(ctx);
+	logcap_done(&lc);
+	rm_rf(tmp);
+	free(tmp);
+	free(longname);
+	free(longalias);
+	free(md);
+}
+END_TEST
+
+START_TEST(alias_index_corrupt)
+{
+	/* a loop met through a '*' child: an error naming the file, never a hang */
+	static const unsigned char loop[] = {
+		0xB0, 0x07, 0xF4, 0x57, 0, 2, 0, 1, 0x20, 0, 0, 12, /* root at 12 */
+		'*', '*', 0x20, 0, 0, 18,			   /* 12: '*' -> 18 */
+		'a', 'a', 0x20, 0, 0, 12,			   /* 18: 'a' -> 12 */
+	};
+	char *md, *tmp = alias_tree(&md), *p = xasprintf("%s/modules.alias.bin", md);
+	struct modset_ctx *ctx = modset_new(md, (const char *const[]){ NULL });
+	struct logcap lc;
+
+	free(write_bytes(md, "modules.alias.bin", loop, sizeof(loop)));
+	logcap_attach(&lc, ctx, LOG_ERR);
+	ck_assert_int_eq(resolve_err(ctx, "fs-x", ONLY_HARD), -EBADMSG);
+	ck_assert_log_has(&lc, p);
+	ck_assert_log_has(&lc, "loop");
+	/* a module name never searches it */
+	ck_assert_str_eq_free(alias_names(md, "a", ONLY_HARD), "a");
+	modset_unref(ctx);
+	logcap_done(&lc);
+	rm_rf(tmp);
+	free(tmp);
+	free(p);
+	free(md);
+}
+END_TEST
+
+START_TEST(alias_normalize_like_kmod)
+{
+	char *big = malloc(5003), *s = NULL;
+
+#define NORM(in, out)                                                                    \
+	do {                                                                             \
+		ck_assert_int_eq(normalize_alias(in, &s), 0);                            \
+		ck_assert_str_eq(s, out);                                                \
+		free(s);                                                                 \
+	} while (0)
+	NORM("fs-vfat", "fs_vfat");
+	NORM("pci:v*d[0-9]-x", "pci:v*d[0-9]_x");
+	NORM("a[b-c]d-e[-]", "a[b-c]d_e[-]");
+	NORM("", "");
+	ck_assert_int_eq(normalize_alias("a]", &s), -EINVAL);
+	ck_assert_int_eq(normalize_alias("[a", &s), -EINVAL);
+	ck_assert_int_eq(normalize_alias("x[a-", &s), -EINVAL);
+	/* at most PATH_MAX - 1 characters... */
+	memset(big, 'a', 5000);
+	big[5000] = '\0';
+	ck_assert_int_eq(normalize_alias(big, &s), 0);
+	ck_assert_uint_eq(strlen(s), PATH_MAX - 1);
+	free(s);
+	/* ... but a [...] crossing the limit is kept whole */
+	big[0] = '[';
+	big[5000] = ']';
+	big[5001] = 'b';
+	big[5002] = '\0';
+	ck_assert_int_eq(normalize_alias(big, &s), 0);
+	ck_assert_uint_eq(strlen(s), 5001);
+	free(s);
+#undef NORM
+	free(big);
+}
+END_TEST
+
 static Suite *lookup_suite(void)
 {
 	Suite *s = suite_create("lookup");
@@ -594,6 +919,16 @@ static Suite *lookup_suite(void)
 	tcase_add_test(tc, index_entry_outside_tree);
 	tcase_add_test(tc, hard_dep_not_indexed);
 	tcase_add_test(tc, hard_dep_file_missing);
+
+	tc = tcase_new(s, "alias-indexes");
+	tcase_add_test(tc, alias_sources_and_order);
+	tcase_add_test(tc, alias_file_reader_order);
+	tcase_add_test(tc, alias_missing_indexes);
+	tcase_add_test(tc, alias_config_stops_lookup);
+	tcase_add_test(tc, alias_invalid);
+	tcase_add_test(tc, alias_name_too_long);
+	tcase_add_test(tc, alias_index_corrupt);
+	tcase_add_test(tc, alias_normalize_like_kmod);
 	return s;
 }
 
