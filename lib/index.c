@@ -40,6 +40,7 @@
 
 struct node {
 	const char *prefix;
+	size_t plen; /* strlen(prefix) */
 	int first, last; /* child range; first > last when none */
 	const unsigned char *children;
 	uint32_t nvalues;
@@ -84,6 +85,7 @@ static int read_head(const struct index_file *f, uint32_t ref, struct node *n,
 			*why = "corrupt index: unterminated prefix";
 			return -EBADMSG;
 		}
+		n->plen = off - 1 - (n->prefix - (const char *)f->mm);
 	}
 	if (ref & NODE_CHILDS) {
 		if (off + 2 > f->size) {
@@ -340,10 +342,10 @@ struct wild {
 };
 
 /* Append the child character @c (none if negative; a NUL ends the pattern for
- * fnmatch() there, as in libkmod) and the string @s to the pattern. */
-static int pat_add(struct wild *w, int c, const char *s)
+ * fnmatch() there, as in libkmod) and the @n characters of @s to the pattern. */
+static int pat_add(struct wild *w, int c, const char *s, size_t n)
 {
-	size_t n = strlen(s), need = w->len + (c >= 0) + n + 1;
+	size_t need = w->len + (c >= 0) + n + 1;
 
 	if (need > w->alloc) {
 		size_t a = w->alloc ? w->alloc : 128;
@@ -359,8 +361,9 @@ static int pat_add(struct wild *w, int c, const char *s)
 	}
 	if (c >= 0)
 		w->pat[w->len++] = (char)c;
-	memcpy(w->pat + w->len, s, n + 1);
+	memcpy(w->pat + w->len, s, n);
 	w->len += n;
+	w->pat[w->len] = '\0';
 	return 0;
 }
 
@@ -451,7 +454,7 @@ static int wild_all(struct wild *w, const struct node *start, size_t j,
 
 	w->stack[depth++] =
 		(struct frame){ .n = *start, .ch = start->first, .len = w->len };
-	r = pat_add(w, -1, start->prefix + j);
+	r = pat_add(w, -1, start->prefix + j, start->plen - j);
 	if (r < 0)
 		return r;
 	while (depth) {
@@ -477,7 +480,7 @@ static int wild_all(struct wild *w, const struct node *start, size_t j,
 				w->stack = st;
 				w->stack_alloc = a;
 			}
-			r = pat_add(w, c, child.prefix);
+			r = pat_add(w, c, child.prefix, child.plen);
 			if (r < 0)
 				return r;
 			w->stack[depth++] = (struct frame){
@@ -511,7 +514,7 @@ static int wild_child(struct wild *w, const struct node *n, char c, const char *
 	r = wild_read(w, ref, n->off, &child);
 	if (r < 0)
 		return r;
-	r = pat_add(w, c, "");
+	r = pat_add(w, c, "", 0);
 	if (r == 0)
 		r = wild_all(w, &child, 0, subkey);
 	pat_cut(w, 0);
