@@ -2,12 +2,12 @@
 /*
  * libkmod, loaded on demand.
  *
- * libmodset reads modules.dep.bin, modules.builtin.bin, the configuration and the
- * modinfo cache itself; libkmod is needed only for what it still does for us: alias
- * lookups (kmod_module_new_from_lookup: the wildcard tries of modules.alias.bin and
- * friends), libkmod
- * >= 33's weak dependencies on a tree that has modules.weakdep, and telling whether
- * the system's kmod reads *.alias files in modprobe.d (kmod < 33) when there is one.
+ * libmodset reads the indexes (modules.dep.bin, modules.builtin.bin, and the alias
+ * indexes with their wildcard searches: index.c), the configuration, module files'
+ * .modinfo (modinfo.c, decompress.c) and the modinfo cache itself; libkmod is needed
+ * only for libkmod >= 33's weak dependencies on a tree that has modules.weakdep, and
+ * to tell whether the system's kmod reads *.alias files in modprobe.d (kmod < 33)
+ * when there is one.
  * Linking it would make every run pay for mapping and relocating it and what it links
  * (libcrypto, liblzma, libzstd): more than a single-root resolve costs. So, as
  * systemd does, it is dlopen()ed on first use and its functions reached through the
@@ -33,7 +33,6 @@ typeof(kmod_set_log_fn) *sym_kmod_set_log_fn;
 typeof(kmod_set_log_priority) *sym_kmod_set_log_priority;
 typeof(kmod_load_resources) *sym_kmod_load_resources;
 typeof(kmod_list_next) *sym_kmod_list_next;
-typeof(kmod_module_new_from_lookup) *sym_kmod_module_new_from_lookup;
 typeof(kmod_module_new_from_name) *sym_kmod_module_new_from_name;
 typeof(kmod_module_get_module) *sym_kmod_module_get_module;
 typeof(kmod_module_get_name) *sym_kmod_module_get_name;
@@ -58,7 +57,6 @@ static const struct kmod_sym kmod_syms[] = {
 	KMOD_SYM(kmod_set_log_priority, LIBKMOD_5),
 	KMOD_SYM(kmod_load_resources, LIBKMOD_5),
 	KMOD_SYM(kmod_list_next, LIBKMOD_5),
-	KMOD_SYM(kmod_module_new_from_lookup, LIBKMOD_5),
 	KMOD_SYM(kmod_module_new_from_name, LIBKMOD_5),
 	KMOD_SYM(kmod_module_get_module, LIBKMOD_5),
 	KMOD_SYM(kmod_module_get_name, LIBKMOD_5),

@@ -328,7 +328,6 @@ extern typeof(kmod_set_log_fn) *sym_kmod_set_log_fn;
 extern typeof(kmod_set_log_priority) *sym_kmod_set_log_priority;
 extern typeof(kmod_load_resources) *sym_kmod_load_resources;
 extern typeof(kmod_list_next) *sym_kmod_list_next;
-extern typeof(kmod_module_new_from_lookup) *sym_kmod_module_new_from_lookup;
 extern typeof(kmod_module_new_from_name) *sym_kmod_module_new_from_name;
 extern typeof(kmod_module_get_module) *sym_kmod_module_get_module;
 extern typeof(kmod_module_get_name) *sym_kmod_module_get_name;

@@ -9,6 +9,8 @@
  * first "insmod" line; modprobe repeats shared hard deps), and the set its insmod and
  * builtin lines.
  */
+#include <dlfcn.h>
+
 #include "check-common.h"
 
 #define COMPAT MODSET_RESOLVE_KMOD_COMPAT
@@ -430,13 +432,15 @@ END_TEST
  * it (its own weakdep= is not read: the tree has modules.weakdep). */
 static const struct modset_ctx *fake_ctx;
 static unsigned int fake_calls;
+/* (libkmod's own, which the library no longer uses: from the loaded libkmod) */
+static typeof(kmod_module_new_from_lookup) *fake_lookup;
 
 static int fake_get_weakdeps(const struct kmod_module *mod, struct kmod_list **weak)
 {
 	fake_calls++;
 	if (!streq(sym_kmod_module_get_name(mod), "wk_cfg"))
 		return 0;
-	return sym_kmod_module_new_from_lookup(fake_ctx->kmod, "wk_modinfo_only", weak);
+	return fake_lookup(fake_ctx->kmod, "wk_modinfo_only", weak);
 }
 
 START_TEST(weak_from_libkmod)
@@ -446,8 +450,14 @@ START_TEST(weak_from_libkmod)
 	kmod_module_get_weakdeps_fn *saved;
 	struct modset_ctx *ctx;
 	struct modset_set *set;
+	void *dl;
 
 	ck_assert_int_eq(dlopen_libkmod(NULL, LOG_DEBUG), 0);
+	dl = dlopen(LIBKMOD_SONAME, RTLD_NOW | RTLD_NOLOAD); /* loaded: stays loaded */
+	ck_assert_ptr_nonnull(dl);
+	fake_lookup = (typeof(fake_lookup))dlsym(dl, "kmod_module_new_from_lookup");
+	dlclose(dl);
+	ck_assert_ptr_nonnull(fake_lookup);
 	saved = sym_kmod_module_get_weakdeps;
 	sym_kmod_module_get_weakdeps = fake_get_weakdeps;
 
