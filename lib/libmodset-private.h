@@ -248,6 +248,23 @@ int decomp_run(struct decomp *d, enum comp_format f, const void *in, size_t in_s
  * overrides it): Debian's largest module, amdgpu.ko (6.12), is 29 MB. */
 #define MODULE_SIZE_MAX_DEFAULT ((size_t)256 << 20)
 
+/* An unsigned field of @n bytes at @p, big-endian when @msb. */
+static inline uint64_t elf_uint(const unsigned char *p, size_t n, bool msb)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | p[msb ? i : n - 1 - i];
+	return v;
+}
+
+/* A field of an ELF structure (<elf.h>) at @p, of the file's class and byte order. */
+#define ELF_FIELD(p, is64, msb, type, field)                                            \
+	((is64) ? elf_uint((p) + offsetof(Elf64_##type, field),                          \
+			   sizeof(((Elf64_##type *)0)->field), msb)                      \
+		: elf_uint((p) + offsetof(Elf32_##type, field),                          \
+			   sizeof(((Elf32_##type *)0)->field), msb))
+
 struct modinfo_job {
 	const char *path;    /* in */
 	const char *relpath; /* in: key in the cache */

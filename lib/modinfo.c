@@ -35,23 +35,7 @@ static void closep(int *fd)
 		close(*fd);
 }
 
-/* ---- ELF ---- */
-
-static uint64_t elf_uint(const unsigned char *p, size_t n, bool msb)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = v << 8 | p[msb ? i : n - 1 - i];
-	return v;
-}
-
-/* A field of an ELF structure at @p, of the file's class and byte order. */
-#define ELF_FIELD(p, is64, msb, type, field)                                            \
-	((is64) ? elf_uint((p) + offsetof(Elf64_##type, field),                          \
-			   sizeof(((Elf64_##type *)0)->field), msb)                      \
-		: elf_uint((p) + offsetof(Elf32_##type, field),                          \
-			   sizeof(((Elf32_##type *)0)->field), msb))
+/* ---- ELF (fields read with ELF_FIELD(), libmodset-private.h) ---- */
 
 struct elf {
 	const unsigned char *p;

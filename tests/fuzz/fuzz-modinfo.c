@@ -68,21 +68,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static uint64_t elf_uint(const unsigned char *p, size_t n, bool msb)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = v << 8 | p[msb ? i : n - 1 - i];
-	return v;
-}
-
-#define ELF_FIELD(p, is64, msb, type, field)                                            \
-	((is64) ? elf_uint((p) + offsetof(Elf64_##type, field),                          \
-			   sizeof(((Elf64_##type *)0)->field), msb)                      \
-		: elf_uint((p) + offsetof(Elf32_##type, field),                          \
-			   sizeof(((Elf32_##type *)0)->field), msb))
-
 /*
  * True for the ELF files libkmod 30 asserts on (aborting the process) or reads past:
  * a section name table index of 0 or past the table, a name table or .modinfo that
