@@ -12,6 +12,9 @@ if [ "${VALGRIND:-}" = 1 ]; then
 	exit 0
 fi
 command -v strace >/dev/null 2>&1 || { echo "strace missing"; exit 1; }
+# LeakSanitizer cannot work under ptrace (SANITIZE=1 builds): no leak check here.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export ASAN_OPTIONS
 
 # killed SIG FORMAT: run with the signal injected at fsync(), print the exit status
 # and what is left in the output directory
