@@ -168,7 +168,7 @@ TEST_ENV = LD_LIBRARY_PATH=$(CURDIR)/$(B) MODSET=$(CURDIR)/$(BIN) \
 
 # VALGRIND=1: the Check suites run under valgrind too (in one process: CK_FORK=no).
 VG_RUN   = CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
-	--errors-for-leak-kinds=definite,indirect
+	--errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind.supp
 VG_CHECK = $(if $(filter 1,$(VALGRIND)),$(VG_RUN),CK_FORK=yes)
 
 check-run: all $(CHECK_BIN) fixtures $(REPLAY_BINS)

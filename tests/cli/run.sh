@@ -42,7 +42,8 @@ if [ "${VALGRIND:-}" = 1 ]; then
 	MODSET="$work/valgrind-modset"
 	cat > "$MODSET" <<EOW
 #!/bin/sh
-exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$real" "\$@"
+exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--suppressions="$SRCDIR/tests/valgrind.supp" "$real" "\$@"
 EOW
 	chmod +x "$MODSET"
 fi
