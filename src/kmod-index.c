@@ -693,6 +693,32 @@ static int refuse_nul(struct trim *t, const char *name, const char *buf, size_t 
 	return trim_err(t, -EBADMSG, "%s/%s:%u: NUL byte", t->moddir, name, lineno);
 }
 
+/*
+ * MODDIR/@name, read whole for trimming: 1 with *@ret (free it) and *@ret_len; 0 when
+ * it does not exist and is @optional; else -errno, said with trim_err(). With
+ * @no_nul, a NUL byte is refused (refuse_nul()).
+ */
+static int trim_read(struct trim *t, const char *name, bool optional, bool no_nul,
+		     char **ret, size_t *ret_len)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	r = slurp(t->moddir, name, &buf, &len);
+	if (r == -ENOENT && optional)
+		return 0;
+	if (r < 0)
+		return trim_err(t, r, "%s/%s: %s", t->moddir, name, strerror(-r));
+	if (no_nul && (r = refuse_nul(t, name, buf, len)) < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 1;
+}
+
 /* The end of the line at @p: its '\n', or @end (where a '\n' is put: the buffer
  * has room, read_regular_file() ends it with a NUL) for a last line without one. A
  * NUL byte never ends a line here. */
@@ -757,14 +783,10 @@ static int trim_dep(struct trim *t)
 	bool suspect;
 	int r;
 
-	r = slurp(t->moddir, "modules.dep", &buf, &len);
+	r = trim_read(t, "modules.dep", false, true, &buf, &len);
 	if (r < 0)
-		return trim_err(t, r, "%s/modules.dep: %s", t->moddir, strerror(-r));
-	r = refuse_nul(t, "modules.dep", buf, len);
-	if (r < 0) {
-		free(buf);
 		return r;
-	}
+	r = 0;
 	idx = kindex_new();
 	if (!idx) {
 		free(buf);
@@ -889,17 +911,10 @@ static int trim_text(struct trim *t, const char *name, unsigned int field,
 	bool any = false, tabs;
 	int r;
 
-	r = slurp(t->moddir, name, &buf, &len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return trim_err(t, r, "%s/%s: %s", t->moddir, name, strerror(-r));
-	if (bin_name)
-		r = refuse_nul(t, name, buf, len);
-	if (r < 0) {
-		free(buf);
+	r = trim_read(t, name, true, bin_name != NULL, &buf, &len);
+	if (r <= 0)
 		return r;
-	}
+	r = 0;
 	if (bin_name && !(idx = kindex_new())) {
 		free(buf);
 		return -ENOMEM;
@@ -983,16 +998,9 @@ static int trim_order(struct trim *t)
 	size_t len;
 	int r;
 
-	r = slurp(t->moddir, "modules.order", &buf, &len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return trim_err(t, r, "%s/modules.order: %s", t->moddir, strerror(-r));
-	r = refuse_nul(t, "modules.order", buf, len);
-	if (r < 0) {
-		free(buf);
+	r = trim_read(t, "modules.order", true, true, &buf, &len);
+	if (r <= 0)
 		return r;
-	}
 	for (p = buf, end = buf + len; p < end; p = nl + 1) {
 		char *name;
 
@@ -1019,16 +1027,9 @@ static int trim_builtin(struct trim *t)
 	size_t len;
 	int r;
 
-	r = slurp(t->moddir, "modules.builtin", &buf, &len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return trim_err(t, r, "%s/modules.builtin: %s", t->moddir, strerror(-r));
-	r = refuse_nul(t, "modules.builtin", buf, len);
-	if (r < 0) {
-		free(buf);
+	r = trim_read(t, "modules.builtin", true, true, &buf, &len);
+	if (r <= 0)
 		return r;
-	}
 	idx = kindex_new();
 	if (!idx) {
 		free(buf);
@@ -1071,12 +1072,9 @@ static int trim_builtin_modinfo(struct trim *t)
 	size_t len;
 	int r;
 
-	r = slurp(t->moddir, "modules.builtin.modinfo", &buf, &len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return trim_err(t, r, "%s/modules.builtin.modinfo: %s", t->moddir,
-				strerror(-r));
+	r = trim_read(t, "modules.builtin.modinfo", true, false, &buf, &len);
+	if (r <= 0)
+		return r;
 	idx = kindex_new();
 	if (!idx) {
 		free(buf);
