@@ -365,9 +365,12 @@ static int run_zstd(struct decomp *d, const unsigned char *in, size_t in_size, s
 {
 	ZSTD_inBuffer zin = { in, in_size, 0 };
 	unsigned long long declared;
+	/* The output room zstd is given: what a new decompressor would have, whatever
+	 * this one's buffer kept from earlier files. zstd takes other paths (and can
+	 * fail otherwise) with more room, and the result must not depend on history. */
+	size_t view = 0;
 	size_t pos = 0, ret = 1;
 	bool frame_done = false;
-	int r;
 
 	if (!lib_ready(&lib_zstd, load_zstd)) {
 		*why = lib_zstd.missing;
@@ -388,17 +391,26 @@ static int run_zstd(struct decomp *d, const unsigned char *in, size_t in_size, s
 			*why = "cannot decompress: out of memory";
 			return -ENOMEM;
 		}
+		view = (size_t)declared;
 	}
 	for (;;) {
 		size_t in_before = zin.pos, out_before = pos;
 		ZSTD_outBuffer zout;
 
-		if (pos == d->alloc && (r = grow(d, max + 1)) < 0) {
-			if (r == -ENOMEM)
+		if (pos == view) {
+			/* as grow() does for a new buffer */
+			size_t want = view < DECOMP_MIN_ALLOC ? DECOMP_MIN_ALLOC : view;
+
+			if (view >= max + 1)
+				return -EFBIG;
+			want = want <= (max + 1) / 2 ? want * 2 : max + 1;
+			if (reserve(d, want, max + 1) < 0) {
 				*why = "cannot decompress: out of memory";
-			return r;
+				return -ENOMEM;
+			}
+			view = want;
 		}
-		zout = (ZSTD_outBuffer){ d->buf, d->alloc, pos };
+		zout = (ZSTD_outBuffer){ d->buf, view, pos };
 		ret = sym_ZSTD_decompressStream(d->zstd, &zout, &zin);
 		pos = zout.pos;
 		if (pos > max)
