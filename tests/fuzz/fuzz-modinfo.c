@@ -308,8 +308,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				&elf_size, &why);
 		decomp_trim(reused);
 		FUZZ_ASSERT(r2 <= 0);
+		/* zstd's own state left by earlier files can move where a damaged frame is
+		 * noticed: "truncated" or "corrupt", the same -EBADMSG (tests/README, Open) */
 		if (r2 < 0)
-			FUZZ_ASSERT(r2 == r && streq(why, job.why));
+			FUZZ_ASSERT(r2 == r && (format == COMP_ZSTD || streq(why, job.why)));
 	}
 	if (r2 == 0) {
 		/* an exact-size copy: a read past the end is a heap overflow */
