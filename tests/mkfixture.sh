@@ -5,8 +5,10 @@
 # Usage: sh tests/mkfixture.sh SPEC OUTDIR
 #
 # OUTDIR is removed first, then OUTDIR/lib/modules/KVER/... is populated and
-# `depmod -b OUTDIR KVER` is run.  The result is deterministic: same spec, same
-# tools -> same bytes (all mtimes are set to 2000-01-01 00:00).
+# `depmod -b OUTDIR KVER` is run (KMOD_ROOT=DIR: the depmod of that root, e.g.
+# the kmod 34 of tests/trixie-root.sh, through tests/trixie-run.sh).  The result is
+# deterministic: same spec, same tools -> same bytes (all mtimes are set to
+# 2000-01-01 00:00).
 #
 # Spec format: one directive per line.  Blank lines and lines whose first
 # non-blank character is '#' are ignored.
@@ -85,8 +87,13 @@ OUT=$2
 if [ ! -f "$SPEC" ] || [ ! -r "$SPEC" ]; then die "cannot read spec file '$SPEC'"; fi
 if [ -z "$OUT" ] || [ "$OUT" = / ]; then die "refusing OUTDIR '$OUT'"; fi
 
+# KMOD_ROOT=DIR: index with the depmod of that root (the Debian 13 root of
+# tests/trixie-root.sh, kmod 34) instead of the host's, through tests/trixie-run.sh.
+KMOD_ROOT=${KMOD_ROOT:-}
 DEPMOD=$(command -v depmod 2>/dev/null || true)
-if [ -z "$DEPMOD" ]; then
+if [ -n "$KMOD_ROOT" ]; then
+	DEPMOD=depmod
+elif [ -z "$DEPMOD" ]; then
 	for d in /sbin/depmod /usr/sbin/depmod /usr/local/sbin/depmod; do
 		if [ -x "$d" ]; then DEPMOD=$d; break; fi
 	done
@@ -359,7 +366,15 @@ else
 	DEPMODCONF=$BUILD/depmod.d
 	mkdir -p "$DEPMODCONF"
 fi
-"$DEPMOD" -b "$OUT" -C "$DEPMODCONF" "$KVER" 2> "$BUILD/depmod.err" || {
+run_depmod() {
+	if [ -n "$KMOD_ROOT" ]; then
+		sh "$(dirname "$0")/trixie-run.sh" "$KMOD_ROOT" -b "$OUT" -- \
+			depmod "$@"
+	else
+		"$DEPMOD" "$@"
+	fi
+}
+run_depmod -b "$OUT" -C "$DEPMODCONF" "$KVER" 2> "$BUILD/depmod.err" || {
 	cat "$BUILD/depmod.err" >&2
 	die "$SPEC: depmod -b $OUT $KVER failed"
 }

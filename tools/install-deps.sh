@@ -41,8 +41,10 @@ TOOLS="$TOOLS valgrind"
 TOOLS="$TOOLS strace"
 # The generators the hook tests (tests/cli/hook-*.sh) build real images with:
 # Debian packages both (dracut-core, initramfs-tools), so apt-get systems get them.
+# The Debian 13 root of the kmod 34 tests (tests/trixie-root.sh) is made with
+# debootstrap.
 if command -v apt-get >/dev/null 2>&1; then
-	TOOLS="$TOOLS dracut mkinitramfs"
+	TOOLS="$TOOLS dracut mkinitramfs debootstrap"
 fi
 
 missing=""
@@ -74,7 +76,7 @@ if command -v apt-get >/dev/null 2>&1; then
 		libkmod-dev libzstd-dev liblzma-dev zlib1g-dev libjson-c-dev \
 		libarchive-dev check \
 		kmod xz-utils zstd libarchive-tools cpio gzip bzip2 lz4 \
-		dracut-core initramfs-tools \
+		dracut-core initramfs-tools debootstrap \
 		valgrind strace >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
 	$SUDO dnf install -y gcc make pkgconf-pkg-config kmod-devel libzstd-devel xz-devel \

@@ -10,7 +10,7 @@
 . "$SRCDIR/tests/initramfs-lib.sh"
 if ! command -v dracut > /dev/null 2>&1; then
 	echo "SKIP: dracut is not installed"
-	exit 0
+	exit 77
 fi
 mkdir -p "$T/tmp"
 exec 3>&1 > "$T/report" 2>&1

@@ -23,11 +23,11 @@ done_checks() {
 	}
 }
 
-# skip_without PROGRAM: a passing skip, only when the generator is not installed
+# skip_without PROGRAM: SKIP (exit 77) when the generator is not installed
 skip_without() {
 	if ! command -v "$1" > /dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ] && [ ! -x "/sbin/$1" ]; then
 		echo "SKIP: $1 is not installed (tools/install-deps.sh installs it with apt-get)"
-		exit 0
+		exit 77
 	fi
 }
 
