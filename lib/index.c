@@ -15,10 +15,18 @@
  * path is checked, on each lookup: cheap, and exactly what libkmod reads. Wildcard
  * searches (index_search_wild(): modules.alias.bin and the other alias indexes,
  * whose keys are fnmatch patterns) are libkmod's index_mm_searchwild(), checking the
- * nodes they visit: each child must lie wholly before its parent (depmod writes the
- * trie children first), so no walk can loop, and the bytes read are bounded by what
- * a tree of the file's size allows, so a node shared by many parents cannot make the
- * search explode. index_check_all() checks a whole file at once (index_validate()).
+ * nodes they visit. index_check_all() checks a whole file at once (index_validate()).
+ *
+ * Two layouts exist, and libkmod reads both: depmod up to kmod 33 writes the trie
+ * children first (post-order: the root is the last node), depmod 34 in pre-order
+ * (kmod commit dada048: the root at offset 12, each node before its children). The
+ * root's offset tells which a file has: 12 means pre-order (a children-first file
+ * whose root is at 12 has no other node). Every walk then requires each child it
+ * follows to lie wholly on that layout's side of its parent: before it in a
+ * children-first file, after the parent's bytes in a pre-order one. Offsets move one
+ * way along any path, so no walk can loop, and the bytes a search reads are bounded
+ * by what a tree of the file's size allows, so a node shared by many parents cannot
+ * make the search explode.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -156,21 +164,34 @@ static int read_node(const struct index_file *f, uint32_t ref, struct node *n,
 }
 
 #define WHY_LAYOUT "corrupt index: child node not stored before its parent (loop?)"
+#define WHY_LAYOUT_PRE "corrupt index: child node not stored after its parent (loop?)"
 #define WHY_SHARED "corrupt index: nodes shared by several parents (not a tree)"
 
-/* Read the node at @ref, a child of the node at offset @parent (0 for the root):
- * checked like every node (wholly with @values, else but its values), and laid out as
- * depmod writes tries: children first, so each wholly before its parent. No walk can
- * then loop, and the prefixes on a path are distinct bytes of the file. */
-static int read_child(const struct index_file *f, uint32_t ref, size_t parent,
+/* Where a node lies: [off, end). end == 0: no node (the root's parent). */
+struct span {
+	size_t off, end;
+};
+
+static struct span span_of(const struct node *n)
+{
+	return (struct span){ n->off, n->end };
+}
+
+/* Read the node at @ref, a child of the node at @parent: checked like every node
+ * (wholly with @values, else but its values), and laid out as the file's depmod
+ * writes tries: in a children-first file wholly before its parent, in a pre-order
+ * file after the parent's bytes read so far (its head, or all of it: a parent has a
+ * child table, so it ends past its offset). No walk can then loop, and the prefixes
+ * on a path are distinct bytes of the file. */
+static int read_child(const struct index_file *f, uint32_t ref, struct span parent,
 		      struct node *n, bool values, const char **why)
 {
 	int r = values ? read_node(f, ref, n, why) : read_head(f, ref, n, why);
 
-	if (r < 0)
+	if (r < 0 || !parent.end)
 		return r;
-	if (parent && (n->off >= parent || n->end > parent)) {
-		*why = WHY_LAYOUT;
+	if (f->preorder ? n->off < parent.end : n->off >= parent.off || n->end > parent.off) {
+		*why = f->preorder ? WHY_LAYOUT_PRE : WHY_LAYOUT;
 		return -EBADMSG;
 	}
 	return 0;
@@ -230,6 +251,7 @@ int index_open(const char *path, struct index_file *f, const char **why)
 		return -EBADMSG;
 	}
 	f->root = be32(f->mm + 8);
+	f->preorder = (f->root & NODE_MASK) == 12;
 	return 0;
 }
 
@@ -244,7 +266,7 @@ int index_check_all(struct index_file *f, const char **why)
 {
 	struct item {
 		uint32_t ref;
-		size_t parent; /* its offset; 0 for the root */
+		struct span parent; /* none for the root */
 	};
 	_cleanup_free_ struct item *stack = NULL;
 	size_t depth = 0, alloc = 256, visits = 0;
@@ -263,7 +285,7 @@ int index_check_all(struct index_file *f, const char **why)
 		if ((it.ref & NODE_MASK) == 0)
 			continue;
 		/* A tree visits each node once: more visits than bytes means shared nodes
-		 * (loops cannot be: children come first) */
+		 * (loops cannot be: offsets move one way along a path) */
 		if (++visits > f->size) {
 			*why = WHY_SHARED;
 			return -EBADMSG;
@@ -281,7 +303,7 @@ int index_check_all(struct index_file *f, const char **why)
 		}
 		for (int c = n.first; c <= n.last; c++)
 			stack[depth++] =
-				(struct item){ .ref = child_ref(&n, c), .parent = n.off };
+				(struct item){ .ref = child_ref(&n, c), .parent = span_of(&n) };
 	}
 	f->checked = true;
 	return 0;
@@ -291,7 +313,8 @@ int index_lookup(const struct index_file *f, const char *key, const char **value
 		 const char **why)
 {
 	uint32_t ref = f->root;
-	size_t i = 0, parent = 0;
+	struct span parent = { 0 };
+	size_t i = 0;
 
 	*value = NULL;
 	for (;;) {
@@ -314,7 +337,7 @@ int index_lookup(const struct index_file *f, const char *key, const char **value
 		}
 		ch = (signed char)key[i];
 		ref = child_for(&n, ch);
-		parent = n.off;
+		parent = span_of(&n);
 		i++;
 	}
 }
@@ -387,10 +410,10 @@ static int wild_charge(struct wild *w, size_t bytes)
 	return 0;
 }
 
-/* Read the node at @ref, a child of the node at offset @parent (0 for the root), but
- * its values (wild_values() reads them if the node matches), within the budget of
- * bytes a search may read in a tree of this size. */
-static int wild_read(struct wild *w, uint32_t ref, size_t parent, struct node *n)
+/* Read the node at @ref, a child of the node at @parent (none for the root), but its
+ * values (wild_values() reads them if the node matches), within the budget of bytes a
+ * search may read in a tree of this size. */
+static int wild_read(struct wild *w, uint32_t ref, struct span parent, struct node *n)
 {
 	int r = read_child(w->f, ref, parent, n, false, w->why);
 
@@ -468,7 +491,7 @@ static int wild_all(struct wild *w, const struct node *start, size_t j,
 
 			if ((ref & NODE_MASK) == 0)
 				continue;
-			r = wild_read(w, ref, fr->n.off, &child);
+			r = wild_read(w, ref, span_of(&fr->n), &child);
 			if (r < 0)
 				return r;
 			if (depth == w->stack_alloc) {
@@ -511,7 +534,7 @@ static int wild_child(struct wild *w, const struct node *n, char c, const char *
 
 	if ((ref & NODE_MASK) == 0)
 		return 0;
-	r = wild_read(w, ref, n->off, &child);
+	r = wild_read(w, ref, span_of(n), &child);
 	if (r < 0)
 		return r;
 	r = pat_add(w, c, "", 0);
@@ -539,8 +562,9 @@ int index_search_wild(const struct index_file *f, const char *key, enum index_or
 	};
 	struct node n;
 	uint32_t ref = f->root;
+	struct span parent = { 0 };
 	uint64_t wildcards = 0;
-	size_t i = 0, parent = 0;
+	size_t i = 0;
 	int r = 0;
 
 	out->n = 0;
@@ -590,7 +614,7 @@ int index_search_wild(const struct index_file *f, const char *key, enum index_or
 			break;
 		}
 		ref = child_for(&n, (signed char)key[i]);
-		parent = n.off;
+		parent = span_of(&n);
 		i++;
 	}
 	free(w.pat);

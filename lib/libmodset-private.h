@@ -169,6 +169,10 @@ struct index_file {
 	const unsigned char *mm;
 	size_t size;
 	uint32_t root;
+	/* The layout, told by the root's offset: depmod >= 34 writes the trie in
+	 * pre-order (the root at offset 12, each node before its children), older
+	 * depmod children first (the root last). */
+	bool preorder;
 	bool checked; /* the whole trie was checked */
 };
 /* 0, -ENOENT, -EBADMSG with *why set, or another -errno. */

@@ -144,6 +144,22 @@ const char *modset_get_kver(const struct modset_ctx *ctx);
 /** modset_get_sysroot - the sysroot (see modset_set_sysroot()). */
 const char *modset_get_sysroot(const struct modset_ctx *ctx);
 
+/** The node orders of kmod's .bin indexes, see modset_get_index_layout(). */
+enum modset_index_layout {
+	/* depmod up to kmod 33: children before their parent, the root last */
+	MODSET_INDEX_POSTORDER,
+	/* depmod from kmod 34: the root first, each node before its children */
+	MODSET_INDEX_PREORDER,
+};
+
+/**
+ * modset_get_index_layout - the node order of the tree's modules.dep.bin, that is,
+ * the one its depmod writes. Valid after modset_load() (MODSET_INDEX_POSTORDER
+ * before). A writer of indexes for an image of the tree writes this one, as that
+ * depmod would; libkmod reads both.
+ */
+enum modset_index_layout modset_get_index_layout(const struct modset_ctx *ctx);
+
 /**
  * modset_get_config_files - the configuration files read, in parse order
  * (modprobe.d files and the tree's modules.softdep / modules.weakdep).

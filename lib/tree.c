@@ -252,6 +252,12 @@ MODSET_EXPORT const char *modset_get_sysroot(const struct modset_ctx *ctx)
 	return ctx ? ctx->sysroot : NULL;
 }
 
+MODSET_EXPORT enum modset_index_layout modset_get_index_layout(const struct modset_ctx *ctx)
+{
+	return ctx && ctx->idx[IDX_DEP].preorder ? MODSET_INDEX_PREORDER
+						 : MODSET_INDEX_POSTORDER;
+}
+
 MODSET_EXPORT const char *const *modset_get_config_files(const struct modset_ctx *ctx)
 {
 	static const char *const empty[] = { NULL };

@@ -227,13 +227,14 @@ static int add_modules(struct image *img, struct modset_set *set, const char *im
 static int add_indexes(struct image *img, struct modset_set *set, const char *imgmod,
 		       const struct image_opts *o)
 {
-	const char *moddir = modset_get_moddir(modset_set_get_ctx(set));
+	struct modset_ctx *ctx = modset_set_get_ctx(set);
+	const char *moddir = modset_get_moddir(ctx);
 	struct kmod_files files;
 	char err[PATH_MAX + 256];
 	int r;
 
-	r = kmod_trim_indexes(moddir, keep_module, set, o->decompress, &files, err,
-			      sizeof(err));
+	r = kmod_trim_indexes(moddir, keep_module, set, o->decompress,
+			      modset_get_index_layout(ctx), &files, err, sizeof(err));
 	if (r < 0) {
 		image_error("%s", err);
 		return r;

@@ -283,37 +283,37 @@ static void buf_be32(struct buf *b, uint32_t v)
 	buf_add(b, c, 4);
 }
 
-static uint32_t write_node(struct buf *b, const struct node *n)
+static void put_be32(unsigned char *p, uint32_t v)
 {
-	uint32_t *refs = NULL, ref;
-	size_t count = 0;
+	for (int k = 0; k < 4; k++)
+		p[k] = (unsigned char)(v >> (24 - 8 * k));
+}
 
-	if (n->child) {
-		count = (size_t)(n->last - n->first + 1);
-		refs = calloc(count, sizeof(*refs));
-		if (!refs) {
-			b->err = -ENOMEM;
-			return 0;
-		}
-		for (size_t i = 0; i < count; i++)
-			refs[i] = n->child[i] ? write_node(b, n->child[i]) : 0;
-	}
+/* The reference a node gets at the buffer's current end (kmod's index_get_mask()). */
+static uint32_t node_ref(struct buf *b, const struct node *n)
+{
 	if (b->len > NODE_MASK && !b->err)
 		b->err = -EFBIG;
-	ref = (uint32_t)b->len;
-	if (n->prefix[0]) {
+	return (uint32_t)b->len | (n->prefix[0] ? NODE_PREFIX : 0) |
+	       (n->child ? NODE_CHILDS : 0) | (n->values ? NODE_VALUES : 0);
+}
+
+/* A node's own bytes: prefix, child table (@refs, or zeros to fill in), values.
+ * Returns the child table's offset in @b. */
+static size_t write_body(struct buf *b, const struct node *n, const uint32_t *refs)
+{
+	size_t table = 0;
+
+	if (n->prefix[0])
 		buf_add(b, n->prefix, strlen(n->prefix) + 1);
-		ref |= NODE_PREFIX;
-	}
-	if (count) {
+	if (n->child) {
 		unsigned char fl[2] = { n->first, n->last };
 
 		buf_add(b, fl, 2);
-		for (size_t i = 0; i < count; i++)
-			buf_be32(b, refs[i]);
-		ref |= NODE_CHILDS;
+		table = b->len;
+		for (int c = n->first; c <= n->last; c++)
+			buf_be32(b, refs ? refs[c - n->first] : 0);
 	}
-	free(refs);
 	if (n->values) {
 		uint32_t nv = 0;
 
@@ -324,12 +324,55 @@ static uint32_t write_node(struct buf *b, const struct node *n)
 			buf_be32(b, v->priority);
 			buf_add(b, v->text, strlen(v->text) + 1);
 		}
-		ref |= NODE_VALUES;
+	}
+	return table;
+}
+
+/* depmod <= 33: each child's subtree in character order, then the node. */
+static uint32_t write_node_post(struct buf *b, const struct node *n)
+{
+	uint32_t *refs = NULL, ref;
+
+	if (n->child) {
+		refs = calloc((size_t)(n->last - n->first + 1), sizeof(*refs));
+		if (!refs) {
+			b->err = -ENOMEM;
+			return 0;
+		}
+		for (int c = n->first; c <= n->last; c++)
+			if (n->child[c - n->first])
+				refs[c - n->first] = write_node_post(b, n->child[c - n->first]);
+	}
+	ref = node_ref(b, n);
+	write_body(b, n, refs);
+	free(refs);
+	return ref;
+}
+
+/* depmod >= 34 (kmod's index_write__node()): the node, then each child's subtree in
+ * character order. A child's reference is where its subtree starts, so the node's
+ * table is filled in as they are written. */
+static uint32_t write_node_pre(struct buf *b, const struct node *n)
+{
+	uint32_t ref = node_ref(b, n);
+	size_t table = write_body(b, n, NULL);
+
+	for (int c = n->first; n->child && c <= n->last; c++) {
+		const struct node *child = n->child[c - n->first];
+		uint32_t r;
+
+		if (!child)
+			continue;
+		r = write_node_pre(b, child);
+		if (b->err)
+			return 0;
+		put_be32(b->p + table + 4 * (size_t)(c - n->first), r);
 	}
 	return ref;
 }
 
-int kindex_write(const struct kindex *idx, unsigned char **ret, size_t *ret_len)
+int kindex_write(const struct kindex *idx, enum modset_index_layout layout,
+		 unsigned char **ret, size_t *ret_len)
 {
 	struct buf b = { 0 };
 	uint32_t root;
@@ -339,13 +382,13 @@ int kindex_write(const struct kindex *idx, unsigned char **ret, size_t *ret_len)
 	buf_be32(&b, KMOD_INDEX_MAGIC);
 	buf_be32(&b, KMOD_INDEX_VERSION);
 	buf_be32(&b, 0);
-	root = write_node(&b, idx->root);
+	root = layout == MODSET_INDEX_PREORDER ? write_node_pre(&b, idx->root)
+					       : write_node_post(&b, idx->root);
 	if (b.err) {
 		free(b.p);
 		return b.err;
 	}
-	for (int k = 0; k < 4; k++)
-		b.p[8 + k] = (unsigned char)(root >> (24 - 8 * k));
+	put_be32(b.p + 8, root);
 	*ret = b.p;
 	*ret_len = b.len;
 	return 0;
@@ -366,6 +409,7 @@ struct trim {
 	kmod_keep_fn keep;
 	void *data;
 	bool decompress;
+	enum modset_index_layout layout;
 	struct kmod_files *out;
 	char *err;
 	size_t errlen;
@@ -498,7 +542,7 @@ static int emit_index(struct trim *t, const char *name, struct kindex *idx)
 {
 	unsigned char *data;
 	size_t len;
-	int r = kindex_write(idx, &data, &len);
+	int r = kindex_write(idx, t->layout, &data, &len);
 
 	kindex_free(idx);
 	if (r < 0)
@@ -1118,10 +1162,12 @@ static int trim_builtin_modinfo(struct trim *t)
 }
 
 int kmod_trim_indexes(const char *moddir, kmod_keep_fn keep, void *data, bool decompress,
-		      struct kmod_files *out, char *err, size_t errlen)
+		      enum modset_index_layout layout, struct kmod_files *out, char *err,
+		      size_t errlen)
 {
 	struct trim t = { .moddir = moddir, .keep = keep, .data = data,
-			  .decompress = decompress, .out = out, .err = err, .errlen = errlen };
+			  .decompress = decompress, .layout = layout, .out = out,
+			  .err = err, .errlen = errlen };
 	int r;
 
 	*out = (struct kmod_files){ 0 };

@@ -2,15 +2,17 @@
 /*
  * A writer of kmod's index files (modules.dep.bin, modules.alias.bin, ...): the
  * big-endian Patricia trie libkmod reads (libkmod-index.c), laid out exactly as
- * depmod writes it: children before their parent (post-order), children of a node
- * in character order, a key's values sorted by priority (a value inserted later
- * goes before the earlier ones of the same priority).
+ * depmod writes it: in either of depmod's two layouts (enum kindex_layout), children
+ * of a node in character order, a key's values sorted by priority (a value inserted
+ * later goes before the earlier ones of the same priority).
  */
 #ifndef INITRD_MODSET_KMOD_INDEX_H
 #define INITRD_MODSET_KMOD_INDEX_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "libmodset.h"
 
 #define KMOD_INDEX_MAGIC 0xB007F457u
 #define KMOD_INDEX_VERSION 0x00020001u
@@ -36,10 +38,13 @@ int kindex_add(struct kindex *idx, const char *key, const char *value,
 size_t kindex_count(const struct kindex *idx);
 
 /*
- * Serialize: *ret gets a malloc'ed buffer of *ret_len bytes.
+ * Serialize in @layout (the library's enum: depmod <= 33 children first, depmod >= 34
+ * pre-order): *ret gets a malloc'ed buffer of *ret_len bytes, byte for byte what that
+ * depmod writes for the same keys and values.
  * Returns 0, -ENOMEM, -EFBIG (a node offset above 2^28).
  */
-int kindex_write(const struct kindex *idx, unsigned char **ret, size_t *ret_len);
+int kindex_write(const struct kindex *idx, enum modset_index_layout layout,
+		 unsigned char **ret, size_t *ret_len);
 
 /* ---- trimmed index files of a module tree ---- */
 
@@ -69,13 +74,15 @@ typedef bool (*kmod_keep_fn)(void *data, const char *modname);
  * the modules @keep accepts (NULL: all). Builtin files are kept whole. Lines keep
  * their order; a module's value priority is its rank among the kept modules.dep
  * lines, as depmod gives it (its modules.order position). With @decompress, module
- * paths ending in .ko.xz, .ko.zst or .ko.gz end in .ko.
+ * paths ending in .ko.xz, .ko.zst or .ko.gz end in .ko. The .bin files are written
+ * in @layout (the tree's, so that they are what its depmod writes).
  * Files absent from @moddir are left out, except modules.dep (-ENOENT).
  * Returns 0, or -errno with @err (if given) describing the problem: -EXDEV for a
  * module path that is absolute or has a ".." component, -EINVAL for a byte above
  * 127 in a key or value, -ENOENT, -ENOMEM, -EFBIG.
  */
 int kmod_trim_indexes(const char *moddir, kmod_keep_fn keep, void *data, bool decompress,
-		      struct kmod_files *out, char *err, size_t errlen);
+		      enum modset_index_layout layout, struct kmod_files *out, char *err,
+		      size_t errlen);
 
 #endif

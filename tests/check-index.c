@@ -308,12 +308,25 @@ START_TEST(child_not_before_parent)
 {
 	struct sbuf b = { 0 };
 
-	/* the same valid trie, written parent first: libkmod would read it, but depmod
-	 * never writes it, and this layout is what makes loops impossible */
+	/* the same valid trie, written parent first (the root at 12): depmod 34's
+	 * pre-order layout, valid */
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "ab", 2);
 	be32_put(&b, F_VALUES | 22);
 	be32_put(&b, F_CHILDS | 32);
+	be32_put(&b, 1);
+	be32_put(&b, 0);
+	put_bytes(&b, "v", 2);
+	put_bytes(&b, "xx", 2);
+	be32_put(&b, 0);
+	ck_assert_valid(&b);
+
+	/* parent first, but the root not at 12 (a children-first file): refused */
+	header(&b, MAGIC, VERSION, F_CHILDS | 13);
+	put_bytes(&b, "", 1);
+	put_bytes(&b, "ab", 2);
+	be32_put(&b, F_VALUES | 23);
+	be32_put(&b, F_CHILDS | 33);
 	be32_put(&b, 1);
 	be32_put(&b, 0);
 	put_bytes(&b, "v", 2);
@@ -668,6 +681,7 @@ START_TEST(wild_search_empty)
 END_TEST
 
 #define ERR_LAYOUT "ERR: corrupt index: child node not stored before its parent (loop?)"
+#define ERR_LAYOUT_PRE "ERR: corrupt index: child node not stored after its parent (loop?)"
 #define ERR_SHARED "ERR: corrupt index: nodes shared by several parents (not a tree)"
 
 START_TEST(wild_search_corrupt)
@@ -675,13 +689,14 @@ START_TEST(wild_search_corrupt)
 	struct sbuf b = { 0 };
 	uint32_t off;
 
-	/* two nodes, each the other's child, met through '*' */
+	/* two nodes, each the other's child, met through '*' (a pre-order file: the
+	 * root at 12) */
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "**", 2);
 	be32_put(&b, F_CHILDS | 18);
 	put_bytes(&b, "aa", 2);
 	be32_put(&b, F_CHILDS | 12);
-	ck_assert_str_eq_free(search_sbuf(&b, "pci:x"), ERR_LAYOUT);
+	ck_assert_str_eq_free(search_sbuf(&b, "pci:x"), ERR_LAYOUT_PRE);
 	free(b.s);
 	b = (struct sbuf){ 0 };
 
@@ -689,7 +704,7 @@ START_TEST(wild_search_corrupt)
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "**", 2);
 	be32_put(&b, F_CHILDS | 12);
-	ck_assert_str_eq_free(search_sbuf(&b, "x"), ERR_LAYOUT);
+	ck_assert_str_eq_free(search_sbuf(&b, "x"), ERR_LAYOUT_PRE);
 	free(b.s);
 	b = (struct sbuf){ 0 };
 

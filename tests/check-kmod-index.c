@@ -33,10 +33,19 @@ static char *write_index(struct kindex *idx, const char *dir, const char *name)
 	size_t len;
 	char *path;
 
-	ck_assert_int_eq(kindex_write(idx, &data, &len), 0);
+	ck_assert_int_eq(kindex_write(idx, MODSET_INDEX_POSTORDER, &data, &len), 0);
 	path = write_bytes(dir, name, data, len);
 	free(data);
 	return path;
+}
+
+#define ERRLEN 512
+
+/* kmod_trim_indexes() with an error buffer of ERRLEN bytes. */
+static int trim(const char *md, kmod_keep_fn keep, void *data, bool decompress,
+		enum modset_index_layout layout, struct kmod_files *files, char *err)
+{
+	return kmod_trim_indexes(md, keep, data, decompress, layout, files, err, ERRLEN);
 }
 
 /* The first value of @key through lib/index.c (which checks every node on the way). */
@@ -62,7 +71,7 @@ START_TEST(empty_index)
 	size_t len;
 
 	ck_assert_ptr_nonnull(idx);
-	ck_assert_int_eq(kindex_write(idx, &data, &len), 0);
+	ck_assert_int_eq(kindex_write(idx, MODSET_INDEX_POSTORDER, &data, &len), 0);
 	ck_assert_uint_eq(len, sizeof(want));
 	ck_assert_mem_eq(data, want, len);
 	free(data);
@@ -83,7 +92,7 @@ START_TEST(single_entry_layout)
 	size_t len;
 
 	ck_assert_int_eq(kindex_add(idx, "abc", "v", 7), 0);
-	ck_assert_int_eq(kindex_write(idx, &data, &len), 0);
+	ck_assert_int_eq(kindex_write(idx, MODSET_INDEX_POSTORDER, &data, &len), 0);
 	ck_assert_uint_eq(len, sizeof(want));
 	ck_assert_mem_eq(data, want, len);
 	free(data);
@@ -155,8 +164,8 @@ START_TEST(order_independent)
 						(unsigned int)(ARRAY_SIZE(keys) - 1 - i)),
 				 0);
 	}
-	ck_assert_int_eq(kindex_write(a, &d1, &l1), 0);
-	ck_assert_int_eq(kindex_write(b, &d2, &l2), 0);
+	ck_assert_int_eq(kindex_write(a, MODSET_INDEX_POSTORDER, &d1, &l1), 0);
+	ck_assert_int_eq(kindex_write(b, MODSET_INDEX_POSTORDER, &d2, &l2), 0);
 	ck_assert_uint_eq(l1, l2);
 	ck_assert_mem_eq(d1, d2, l1);
 	free(d1);
@@ -313,14 +322,14 @@ static void assert_same_file(const char *dir, const struct kmod_file *f)
 START_TEST(fixture_bytes_identical)
 {
 	const char *name = fixtures[_i];
-	char *md = fixture_moddir(name), err[512];
+	char *md = fixture_moddir(name), err[ERRLEN];
 	struct kmod_files files;
 	bool have_bin[5] = { 0 };
 	static const char *const bins[] = { "modules.dep.bin", "modules.alias.bin",
 					    "modules.symbols.bin", "modules.builtin.bin",
 					    "modules.builtin.alias.bin" };
 
-	ck_assert_msg(kmod_trim_indexes(md, NULL, NULL, false, &files, err, sizeof(err)) == 0,
+	ck_assert_msg(trim(md, NULL, NULL, false, MODSET_INDEX_POSTORDER, &files, err) == 0,
 		      "%s", err);
 	for (size_t i = 0; i < files.n; i++) {
 		assert_same_file(md, &files.v[i]);
@@ -351,15 +360,15 @@ START_TEST(trimmed_equals_depmod)
 	static const char *const keep[] = { "chain1", "chain2", "chain3",	 "chain_4",
 					    "dia_base", "dia_left", "dia_right", "dia_top",
 					    "fwdev", "multi_exp", "use_two", NULL };
-	char *md = fixture_moddir("hard"), *copy, *copymd, *cmd, err[512];
+	char *md = fixture_moddir("hard"), *copy, *copymd, *cmd, err[ERRLEN];
 	struct kmod_files files;
 	FILE *p;
 	char *line = NULL;
 	size_t alloc = 0;
 
 	copy = copy_fixture("hard", &copymd);
-	ck_assert_msg(kmod_trim_indexes(md, keep_names, (void *)keep, false, &files, err,
-					sizeof(err)) == 0,
+	ck_assert_msg(trim(md, keep_names, (void *)keep, false, MODSET_INDEX_POSTORDER, &files,
+				   err) == 0,
 		      "%s", err);
 	/* remove every module that is not kept, then run depmod on the copy */
 	cmd = xasprintf("cd '%s' && find kernel -name '*.ko*'", copymd);
@@ -432,13 +441,13 @@ END_TEST
 /* Paths leave the tree: refused. Decompressed paths: suffix dropped. */
 START_TEST(trim_errors_and_decompress)
 {
-	char *md = xasprintf("%s/lib/modules/1.0", tmp), err[512];
+	char *md = xasprintf("%s/lib/modules/1.0", tmp), err[ERRLEN];
 	struct kmod_files files;
 	const struct kmod_file *dep = NULL;
 
 	mkdir_p(md);
 	free(write_text(md, "modules.dep", "kernel/a.ko.zst: kernel/b.ko.xz\nkernel/b.ko.xz:\n"));
-	ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, true, &files, err, sizeof(err)), 0);
+	ck_assert_int_eq(trim(md, NULL, NULL, true, MODSET_INDEX_POSTORDER, &files, err), 0);
 	for (size_t i = 0; i < files.n; i++)
 		if (streq(files.v[i].name, "modules.dep"))
 			dep = &files.v[i];
@@ -448,13 +457,13 @@ START_TEST(trim_errors_and_decompress)
 	kmod_files_done(&files);
 
 	free(write_text(md, "modules.dep", "kernel/a.ko: ../../x/b.ko\n../../x/b.ko:\n"));
-	ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err, sizeof(err)),
+	ck_assert_int_eq(trim(md, NULL, NULL, false, MODSET_INDEX_POSTORDER, &files, err),
 			 -EXDEV);
 	ck_assert_msg(strstr(err, "outside the tree: ../../x/b.ko"), "%s", err);
 	ck_assert_uint_eq(files.n, 0);
 
 	free(write_text(md, "modules.dep", "/abs/a.ko:\n"));
-	ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err, sizeof(err)),
+	ck_assert_int_eq(trim(md, NULL, NULL, false, MODSET_INDEX_POSTORDER, &files, err),
 			 -EXDEV);
 
 	{
@@ -463,7 +472,7 @@ START_TEST(trim_errors_and_decompress)
 		ck_assert_int_eq(unlink(p), 0);
 		free(p);
 	}
-	ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err, sizeof(err)),
+	ck_assert_int_eq(trim(md, NULL, NULL, false, MODSET_INDEX_POSTORDER, &files, err),
 			 -ENOENT);
 	free(md);
 }
@@ -495,13 +504,13 @@ START_TEST(trim_nul_byte)
 	static const char soft[] = "softdep a\0junk pre: b\n"
 				   "softdep c pre: a\n"
 				   "softdep b post: a\n";
-	char *md = xasprintf("%s/lib/modules/1.0", tmp), err[512], *want;
+	char *md = xasprintf("%s/lib/modules/1.0", tmp), err[ERRLEN], *want;
 	struct kmod_files files;
 	const struct kmod_file *f;
 
 	mkdir_p(md);
 	free(write_bytes(md, "modules.dep", nul, sizeof(nul) - 1));
-	ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err, sizeof(err)),
+	ck_assert_int_eq(trim(md, NULL, NULL, false, MODSET_INDEX_POSTORDER, &files, err),
 			 -EBADMSG);
 	want = xasprintf("%s/modules.dep:2: NUL byte", md);
 	ck_assert_str_eq(err, want);
@@ -514,8 +523,7 @@ START_TEST(trim_nul_byte)
 		char *p = xasprintf("%s/%s", md, refused[i]);
 
 		free(write_bytes(md, refused[i], "x\n\n\0y\n", 6));
-		ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err,
-						   sizeof(err)),
+		ck_assert_int_eq(trim(md, NULL, NULL, false, MODSET_INDEX_POSTORDER, &files, err),
 				 -EBADMSG);
 		want = xasprintf("%s:3: NUL byte", p);
 		ck_assert_str_eq(err, want);
@@ -525,7 +533,7 @@ START_TEST(trim_nul_byte)
 	}
 
 	free(write_bytes(md, "modules.softdep", soft, sizeof(soft) - 1));
-	ck_assert_int_eq(kmod_trim_indexes(md, NULL, NULL, false, &files, err, sizeof(err)),
+	ck_assert_int_eq(trim(md, NULL, NULL, false, MODSET_INDEX_POSTORDER, &files, err),
 			 0);
 	f = find_file(&files, "modules.softdep");
 	ck_assert_ptr_nonnull(f);

@@ -19,6 +19,8 @@ hooks() {
 }
 
 echo "== PREFIX=/usr"
+# a -j of an outer make (make -j2 check) has no jobserver here
+unset MAKEFLAGS MFLAGS MAKELEVEL
 make -s -C "$SRCDIR" install B="$BUILDDIR" DESTDIR="$T/usr" PREFIX=/usr > /dev/null || exit 1
 hooks "$T/usr"
 

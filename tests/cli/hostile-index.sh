@@ -45,9 +45,16 @@ echo "== modules.dep.bin: a child pointing into the middle of a string"
   printf 'kernel/drivers/bad/top.ko.xz:\000'; printf 'tt'; be32 $((0xC000000D)); } \
 	> "$M/modules.dep.bin"
 ms -r "$M" --no-cache -f order top
-echo "== modules.dep.bin: the same, parent first (depmod writes children first: a loop?)"
-{ hdr $((0x2000000C)); printf 'tt'; be32 $((0xC0000013)); printf 'op\000'; be32 1; be32 0
+echo "== modules.dep.bin: the same, parent first (depmod 34's pre-order: the root at 12): read"
+{ hdr $((0x2000000C)); printf 'tt'; be32 $((0xC0000012)); printf 'op\000'; be32 1; be32 0
   printf 'kernel/drivers/bad/top.ko.xz:\000'; } > "$M/modules.dep.bin"
+run top
+echo "== modules.dep.bin: pre-order, a child pointing back at its parent (a loop)"
+{ hdr $((0x2000000C)); printf 'tt'; be32 $((0x2000000C)); } > "$M/modules.dep.bin"
+run top
+echo "== modules.dep.bin: children first (the root not at 12), a child after its parent"
+{ hdr $((0x2000000D)); printf 'x'; printf 'tt'; be32 $((0xC0000013)); printf 'op\000'; be32 1
+  be32 0; printf 'kernel/drivers/bad/top.ko.xz:\000'; } > "$M/modules.dep.bin"
 run top
 echo "== modules.dep.bin: no root (offset 0): every module unknown"
 hdr 0 > "$M/modules.dep.bin"
