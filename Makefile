@@ -42,7 +42,7 @@ KMOD_LIBS    = $(shell $(PKG_CONFIG) --libs libkmod)
 # dlopen() (lib/ links libkmod alone). zlib (.ko.gz) is optional.
 DECOMP_CFLAGS = $(shell $(PKG_CONFIG) --cflags liblzma libzstd) \
 	$(shell $(PKG_CONFIG) --exists zlib && echo -DHAVE_ZLIB $$($(PKG_CONFIG) --cflags zlib))
-FRONT_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c libarchive libzstd)
+FRONT_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c libarchive libzstd liblzma)
 FRONT_LIBS   = $(shell $(PKG_CONFIG) --libs json-c libarchive libzstd)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check)
@@ -107,7 +107,7 @@ $(LIBA): $(LIB_OBJ)
 # libarchive and json-c are not linked but loaded on first use (src/dl/): libarchive
 # brings a dozen libraries whose start-up relocations cost more than a single-root
 # resolve, and neither is needed to print a list. libkmod likewise (lib/kmod.c).
-LAZY_OBJ := $(B)/src/dl/lazy.o $(B)/src/dl/archive.o $(B)/src/dl/json.o
+LAZY_OBJ := $(B)/src/dl/lazy.o $(B)/src/dl/archive.o $(B)/src/dl/json.o $(B)/src/dl/lzma.o
 $(BIN): $(SRC_OBJ) $(LAZY_OBJ) $(LIBA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(SRC_OBJ) $(LAZY_OBJ) $(LIBA) \
 		$(filter-out -larchive -ljson-c,$(FRONT_LIBS)) -lpthread -ldl

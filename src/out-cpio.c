@@ -10,13 +10,18 @@
  * through one 1 MiB buffer: never whole in memory, each file read straight into
  * the buffer. Uncompressed, the buffer goes to the output file as it fills and
  * libarchive is not even loaded (with its dozen dependencies it cost as much as
- * all the rest for a small image); compressed, libarchive compresses the stream
- * (its "raw" format: one entry, no header of its own).
+ * all the rest for a small image); compressed with zstd or gzip, libarchive
+ * compresses the stream (its "raw" format: one entry, no header of its own). xz is
+ * written here with liblzma: libarchive's xz writer always uses the CRC64 check, and
+ * the kernel's XZ decoder accepts only CRC32 or none ("Input was encoded with
+ * settings that are not supported"), so it could not unpack the image. CRC32, as
+ * dracut and mkinitramfs write it (xz --check=crc32).
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <lzma.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dl/lazy.h"
 #include "image.h"
 #include "output.h"
 
@@ -31,7 +37,8 @@
 struct cpio {
 	FILE *fp;
 	const char *name;  /* for messages: -o, or "stdout" */
-	struct archive *a; /* the compressor, or NULL: written to fileno(fp) as is */
+	struct archive *a; /* the compressor (zstd, gzip), or NULL */
+	lzma_stream *xz;   /* the xz compressor, or NULL */
 	struct image_io io;
 	unsigned char *buf; /* io.buf, IMAGE_COPY_BUF bytes, @len of them pending */
 	size_t len;
@@ -67,7 +74,7 @@ static int archive_failed(struct cpio *c)
 	return -ECANCELED;
 }
 
-/* libarchive as the compressor @comp of the stream, written to c->fp. */
+/* libarchive as the compressor @comp (zstd or gzip) of the stream, written to c->fp. */
 static int compressor_open(struct cpio *c, const char *comp, int level)
 {
 	struct archive *a = archive_write_new();
@@ -83,8 +90,6 @@ static int compressor_open(struct cpio *c, const char *comp, int level)
 	if (r == ARCHIVE_OK) {
 		if (strcmp(comp, "zstd") == 0)
 			r = archive_write_add_filter_zstd(a);
-		else if (strcmp(comp, "xz") == 0)
-			r = archive_write_add_filter_xz(a);
 		else {
 			r = archive_write_add_filter_gzip(a);
 			/* no time in the gzip header */
@@ -120,13 +125,80 @@ static int compressor_open(struct cpio *c, const char *comp, int level)
 	return r < ARCHIVE_WARN ? archive_failed(c) : 0;
 }
 
+static int write_fd(struct cpio *c, const unsigned char *p, size_t left);
+
+/* The xz compressor, preset @level (0-9; -1: 6, xz's default), check CRC32. */
+static int xz_open(struct cpio *c, int level)
+{
+	lzma_ret e;
+
+	if (lazy_lzma_load() < 0)
+		return -ECANCELED;
+	c->xz = calloc(1, sizeof(*c->xz) + IMAGE_COPY_BUF);
+	if (!c->xz)
+		return -ENOMEM;
+	e = lzma_easy_encoder(c->xz, level < 0 ? 6 : (uint32_t)level, LZMA_CHECK_CRC32);
+	if (e != LZMA_OK) {
+		free(c->xz);
+		c->xz = NULL;
+		image_error("xz compression: %s",
+			    e == LZMA_MEM_ERROR ? strerror(ENOMEM) : "unsupported preset");
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+/* Compress @n bytes (or, with LZMA_FINISH, the end of the stream) and write what
+ * comes out; the output buffer follows the stream struct. */
+static int xz_put(struct cpio *c, const unsigned char *p, size_t n, lzma_action action)
+{
+	unsigned char *out = (unsigned char *)(c->xz + 1);
+
+	c->xz->next_in = p;
+	c->xz->avail_in = n;
+	for (;;) {
+		lzma_ret e;
+		int r;
+
+		c->xz->next_out = out;
+		c->xz->avail_out = IMAGE_COPY_BUF;
+		e = lzma_code(c->xz, action);
+		if (e != LZMA_OK && e != LZMA_STREAM_END) {
+			image_error("xz compression: %s",
+				    e == LZMA_MEM_ERROR ? strerror(ENOMEM) : "failed");
+			return -ECANCELED;
+		}
+		r = write_fd(c, out, IMAGE_COPY_BUF - c->xz->avail_out);
+		if (r < 0)
+			return r;
+		if (action == LZMA_FINISH ? e == LZMA_STREAM_END : c->xz->avail_in == 0)
+			return 0;
+	}
+}
+
+static void xz_close(struct cpio *c)
+{
+	if (!c->xz)
+		return;
+	lzma_end(c->xz);
+	free(c->xz);
+	c->xz = NULL;
+}
+
 /* Write out the pending bytes. */
 static int flush(struct cpio *c)
 {
-	const unsigned char *p = c->buf;
 	size_t left = c->len;
 
 	c->len = 0;
+	if (c->xz)
+		return xz_put(c, c->buf, left, LZMA_RUN);
+	return write_fd(c, c->buf, left);
+}
+
+/* Write @left bytes to the output: through libarchive's compressor, or as they are. */
+static int write_fd(struct cpio *c, const unsigned char *p, size_t left)
+{
 	while (left > 0) {
 		ssize_t n;
 
@@ -268,10 +340,12 @@ static int finish(struct cpio *c)
 {
 	int r = header(c, 0, 0, 1, 0, 0, "TRAILER!!!");
 
-	if (r == 0 && !c->a)
+	if (r == 0 && !c->a && !c->xz)
 		r = pad(c, 512);
 	if (r == 0)
 		r = flush(c);
+	if (r == 0 && c->xz)
+		r = xz_put(c, NULL, 0, LZMA_FINISH);
 	if (r == 0 && c->a && archive_write_close(c->a) != ARCHIVE_OK)
 		r = archive_failed(c);
 	return r;
@@ -301,10 +375,12 @@ static int cpio_write(struct output *out)
 	c.buf = image_io_buf(&c.io);
 	if (!c.buf)
 		r = -ECANCELED;
-	else if (strcmp(comp, "none") != 0)
-		r = compressor_open(&c, comp, o->compress_level);
 	else if (fflush(c.fp) != 0) /* written by fd from here on */
 		r = -errno;
+	else if (strcmp(comp, "xz") == 0)
+		r = xz_open(&c, o->compress_level);
+	else if (strcmp(comp, "none") != 0)
+		r = compressor_open(&c, comp, o->compress_level);
 	for (size_t i = 0; i < img.n && r == 0; i++) {
 		r = write_entry(&c, &img, i, &bytes);
 		image_progress(&img, i + 1, bytes);
@@ -314,6 +390,7 @@ static int cpio_write(struct output *out)
 		r = finish(&c);
 	if (c.a)
 		archive_write_free(c.a);
+	xz_close(&c);
 	image_io_done(&c.io);
 	image_done(&img);
 	return r;

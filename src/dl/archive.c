@@ -54,7 +54,6 @@ STUB(int, archive_read_support_filter_xz, (struct archive *a), (a))
 STUB(int, archive_read_support_format_raw, (struct archive *a), (a))
 
 STUB(int, archive_write_add_filter_gzip, (struct archive *a), (a))
-STUB(int, archive_write_add_filter_xz, (struct archive *a), (a))
 STUB(int, archive_write_add_filter_zstd, (struct archive *a), (a))
 STUB(int, archive_write_close, (struct archive *a), (a))
 STUB(la_ssize_t, archive_write_data, (struct archive *a, const void *b, size_t n), (a, b, n))

@@ -14,6 +14,9 @@ int lazy_archive_load(void);
 /* Load json-c now: 0, or -1 with a message printed. */
 int lazy_json_load(void);
 
+/* Load liblzma now (the xz compressor of --format cpio): 0, or -1 with a message. */
+int lazy_lzma_load(void);
+
 /* dlopen() @soname once into *@handle; -1 with a message on failure. */
 int lazy_open(void **handle, const char *soname);
 /* The address of @name in *@handle (opened first if needed); exits with status 2 and

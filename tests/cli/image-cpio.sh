@@ -16,6 +16,12 @@ for f in m.cpio m.cpio.zst m.cpio.xz m.cpio.gz; do
 	printf '%s: %s ' "$f" "$(od -An -tx1 -N4 "$T/$f" | tr -d ' ')"
 	bsdcpio -it --quiet < "$T/$f" | wc -l | tr -d ' '
 done
+echo "== xz: the CRC32 check (the kernel's XZ decoder refuses CRC64), one stream"
+xz --robot --list "$T/m.cpio.xz" | awk -F'\t' '$1 == "file" { print "streams " $2 ", check " $7 }'
+"$MODSET" -q -r "$H" -f cpio --compress-level 9 -o "$T/m9.cpio.xz" fwdev
+xz --robot --list "$T/m9.cpio.xz" | awk -F'\t' '$1 == "file" { print "level 9: check " $7 }'
+n=$(xz -dc "$T/m.cpio.xz" | wc -c)
+xz -dc "$T/m.cpio.xz" | cmp -s -n "$n" - "$T/m.cpio" && echo "same archive inside"
 echo "== --compress overrides the suffix; --compress-level; bad values"
 ms -q -r "$H" -f cpio --compress xz -o "$T/x.cpio" fwdev
 od -An -tx1 -N4 "$T/x.cpio" | tr -d ' '
