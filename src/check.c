@@ -1774,7 +1774,7 @@ int check_image_run(struct modset_ctx *ctx, const struct check_image *img, const
 	}
 	r = outfile_open(&out, o->output);
 	if (r < 0) {
-		cerr("%s: %s", o->output ? o->output : "stdout", strerror(-r));
+		cerr("%s: %s", o->output ? o->output : "stdout", outfile_strerror(r));
 		status = EXIT_INPUT;
 		goto out;
 	}

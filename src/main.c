@@ -573,7 +573,7 @@ static int run(struct options *o)
 		file = (struct outfile){ 0 };
 		r = o->format->writes_dir ? 0 : outfile_open(&file, o->output);
 		if (r < 0) {
-			msg("error: ", "%s: %s", o->output, strerror(-r));
+			msg("error: ", "%s: %s", o->output, outfile_strerror(r));
 			status = EXIT_INPUT;
 		} else {
 			out.fp = file.fp;

@@ -76,17 +76,27 @@ int output_write(const struct output_format *fmt, struct output *out)
 	return r;
 }
 
+const char *outfile_strerror(int r)
+{
+	if (r == -ELOOP)
+		return "a symbolic link: not written through (name the file it points to)";
+	return strerror(-r);
+}
+
 int outfile_open(struct outfile *f, const char *path)
 {
 	const char *slash, *base;
+	struct stat st, out;
 	mode_t um;
 	int fd, r;
 
-	struct stat st;
-	char *real = NULL;
-
 	*f = (struct outfile){ 0 };
-	if (!path || strcmp(path, "-") == 0) {
+	/* The standard output under any name (-, /dev/stdout, /proc/self/fd/1, the file
+	 * it is redirected to): written in place, so that `-o /dev/stdout >> log`
+	 * appends to the log instead of replacing it. */
+	if (!path || strcmp(path, "-") == 0 ||
+	    (stat(path, &st) == 0 && fstat(STDOUT_FILENO, &out) == 0 &&
+	     st.st_dev == out.st_dev && st.st_ino == out.st_ino)) {
 		f->fp = stdout;
 		return 0;
 	}
@@ -98,20 +108,19 @@ int outfile_open(struct outfile *f, const char *path)
 		f->fp = fopen(path, "we");
 		return f->fp ? 0 : -errno;
 	}
-	/* Through a symlink to a file, the file is replaced and the link kept. */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL)))
-		path = real;
+	/* A symlink (to a file, or dangling) is neither written through nor replaced:
+	 * planted in a shared directory, it would make root overwrite its target. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return -ELOOP;
 	/* A hidden temporary file beside the target: DIR/.BASE.XXXXXX */
 	slash = strrchr(path, '/');
 	base = slash ? slash + 1 : path;
 	f->path = strdup(path);
 	if (!f->path || asprintf(&f->tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base) < 0) {
 		f->tmp = NULL;
-		free(real);
 		outfile_abort(f);
 		return -ENOMEM;
 	}
-	free(real);
 	fd = mkostemp(f->tmp, O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;

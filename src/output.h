@@ -60,7 +60,15 @@ struct outfile {
 	char *path;
 	char *tmp;
 };
+/* Open -o @path (NULL or "-": the standard output). A regular file is written to a
+ * hidden temporary file beside it, renamed over it by outfile_commit(); a device,
+ * a pipe, and any name of the standard output's own file (/dev/stdout when it is
+ * redirected to a file, in append mode or not) are written in place; a symbolic
+ * link to anything else is refused (-ELOOP: not written through, not replaced),
+ * as is a directory (-EISDIR). outfile_strerror() words the errors. */
 int outfile_open(struct outfile *f, const char *path);
+/* The message for an error of outfile_open() or outfile_commit(). */
+const char *outfile_strerror(int r);
 int outfile_commit(struct outfile *f);
 void outfile_abort(struct outfile *f);
 
