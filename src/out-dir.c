@@ -6,8 +6,11 @@
  * half-written. Every directory an entry goes through must stay inside DIR (a
  * symlink in DIR may lead elsewhere inside DIR, not out of it). Files not in the
  * image are left alone. Files are copied with copy_file_range(), each directory
- * is resolved and opened once and its entries made relative to it, and in a
- * directory this run made nothing is compared first.
+ * is opened once, from DIR's descriptor with RESOLVE_BENEATH (lib/fs.h), never by
+ * a path string: a directory swapped for a symlink while we run cannot lead
+ * outside DIR. Its entries are made relative to it, and in a directory this run
+ * made nothing is compared first. DIR itself must not be a symlink, and must not
+ * be, or contain, the source tree.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,29 +22,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "image.h"
 #include "output.h"
 
 struct dirout {
 	const char *dir; /* as given */
-	char *root;	 /* canonical */
+	int rootfd;	 /* DIR, opened once */
 	bool root_fresh; /* made by this run */
 	struct image *img;
 	struct image_io io;
-	/* per entry, for directories: canonical path once known; made by this run (so
-	 * holding only what this run put in it) */
+	/* per entry, for directories: made by this run (so holding only what this run
+	 * put in it) */
 	struct dir_state {
-		char *canon;
 		bool fresh;
 	} *dirs;
 	unsigned long tmpseq;
 	long pid;
 	mode_t umask;
 	/* the directory of the entries being installed: its path in the image (the
-	 * first @prel_len bytes of @prel), canonical path (borrowed), descriptor */
+	 * first @prel_len bytes of @prel), DIR/ that path (for messages), descriptor */
 	const char *prel;
 	size_t prel_len;
-	const char *parent;
+	char *parent;
 	int pfd;
 	bool pfresh;
 };
@@ -73,31 +76,28 @@ static void leave_parent(struct dirout *d)
 	if (d->pfd >= 0)
 		close(d->pfd);
 	d->pfd = -1;
+	free(d->parent);
 	d->parent = NULL;
 	d->prel = NULL;
 }
 
 /*
  * Make the directory of entry @path current: DIR/ its path up to the last '/',
- * canonical and checked to be inside DIR (once per directory: a directory this
- * run made is known to be one), then opened. Kept while the entries that follow
+ * opened from DIR's descriptor beneath it. Kept while the entries that follow
  * (sorted) are in the same directory. 0, -ECANCELED (printed), -ENOMEM.
  */
 static int enter_parent(struct dirout *d, const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	size_t len = slash ? (size_t)(slash - path) : 0, rl = strlen(d->root);
-	struct dir_state *ds = NULL;
-	char *p = NULL, *real;
+	size_t len = slash ? (size_t)(slash - path) : 0;
+	char *rel;
 	ssize_t k;
 
 	if (d->prel && d->prel_len == len && strncmp(d->prel, path, len) == 0)
 		return 0;
 	leave_parent(d);
-	if (!slash) {
-		real = d->root;
-		d->pfresh = d->root_fresh;
-	} else {
+	d->pfresh = d->root_fresh;
+	if (slash) {
 		/* every parent is an entry of its own, listed before (image_build()) */
 		k = find_dir(d->img, path, len);
 		if (k < 0) {
@@ -105,36 +105,31 @@ static int enter_parent(struct dirout *d, const char *path)
 				    (int)len, path);
 			return -ECANCELED;
 		}
-		ds = &d->dirs[k];
-		real = ds->canon;
+		d->pfresh = d->dirs[k].fresh;
 	}
-	if (!real) {
-		if (asprintf(&p, "%s/%.*s", d->root, (int)len, path) < 0)
-			return -ENOMEM;
-		real = realpath(p, NULL);
-		if (!real) {
-			image_error("%s: %s", p, strerror(errno));
-			free(p);
-			return -ECANCELED;
-		}
-		free(p);
-		if (strncmp(real, d->root, rl) != 0 ||
-		    (real[rl] != '/' && real[rl] != '\0')) {
-			image_error("%s/%.*s: leads outside %s", d->dir, (int)len, path,
-				    d->dir);
-			free(real);
-			return -ECANCELED;
-		}
-		ds->canon = real;
+	if (asprintf(&d->parent, "%s%s%.*s", d->dir, len ? "/" : "", (int)len, path) < 0) {
+		d->parent = NULL;
+		return -ENOMEM;
 	}
-	if (ds)
-		d->pfresh = ds->fresh;
-	d->pfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rel = strndup(path, len);
+	if (!rel)
+		return -ENOMEM;
+	d->pfd = fs_openat(d->rootfd, rel, O_RDONLY | O_DIRECTORY, FS_BENEATH);
+	free(rel);
 	if (d->pfd < 0) {
-		image_error("%s: %s", real, strerror(errno));
+		int e = -d->pfd;
+
+		d->pfd = -1;
+		if (e == EXDEV)
+			image_error("%s: leads outside %s", d->parent, d->dir);
+		else if (e == ELOOP)
+			image_error("%s: a symbolic link on the way, not followed (this "
+				    "kernel has no openat2())",
+				    d->parent);
+		else
+			image_error("%s: %s", d->parent, strerror(e));
 		return -ECANCELED;
 	}
-	d->parent = real;
 	d->prel = path;
 	d->prel_len = len;
 	return 0;
@@ -375,10 +370,7 @@ static int install_dir(struct dirout *d, size_t i, const char *base)
 	int r = 0;
 
 	if (mkdirat(d->pfd, base, 0755) == 0) {
-		/* made here, in a canonical directory: canonical too (or found later) */
 		d->dirs[i].fresh = true;
-		if (asprintf(&d->dirs[i].canon, "%s/%s", d->parent, base) < 0)
-			d->dirs[i].canon = NULL;
 		return 0;
 	}
 	if (errno != EEXIST)
@@ -394,10 +386,45 @@ static int install_dir(struct dirout *d, size_t i, const char *base)
 	return 0;
 }
 
+/* DIR must not be, nor contain, the source tree @moddir: its indexes would be
+ * replaced with the trimmed ones (-f dir -o SYSROOT). -ECANCELED (printed). */
+static int refuse_source(struct dirout *d, const char *moddir)
+{
+	struct stat root, st;
+	char *p = strdup(moddir);
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	if (fstat(d->rootfd, &root) < 0) {
+		free(p);
+		image_error("%s: %s", d->dir, strerror(errno));
+		return -ECANCELED;
+	}
+	/* the tree, then each directory above it */
+	for (;;) {
+		char *slash;
+
+		if (stat(*p ? p : "/", &st) == 0 && st.st_dev == root.st_dev &&
+		    st.st_ino == root.st_ino) {
+			image_error("%s: holds the source tree %s: not written over", d->dir,
+				    moddir);
+			r = -ECANCELED;
+			break;
+		}
+		slash = strrchr(p, '/');
+		if (!slash || !*p)
+			break;
+		*slash = '\0';
+	}
+	free(p);
+	return r;
+}
+
 static int dir_write(struct output *out)
 {
 	const struct image_opts *o = out->opts->image;
-	struct dirout d = { .dir = o->output, .pfd = -1, .pid = (long)getpid() };
+	struct dirout d = { .dir = o->output, .rootfd = -1, .pfd = -1, .pid = (long)getpid() };
 	struct image img;
 	uint64_t bytes = 0;
 	int r;
@@ -424,10 +451,22 @@ static int dir_write(struct output *out)
 		image_error("%s: %s", o->output, strerror(errno));
 		r = -ECANCELED;
 	}
-	if (r == 0 && !(d.root = realpath(o->output, NULL))) {
-		image_error("%s: %s", o->output, strerror(errno));
-		r = -ECANCELED;
+	if (r == 0) {
+		/* not through a symlink (one planted in a shared directory) */
+		struct stat st;
+
+		d.rootfd = open(o->output, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (d.rootfd < 0) {
+			int e = errno;
+
+			if (lstat(o->output, &st) == 0 && S_ISLNK(st.st_mode))
+				e = ELOOP;
+			image_error("%s: %s", o->output, outfile_strerror(-e));
+			r = -ECANCELED;
+		}
 	}
+	if (r == 0)
+		r = refuse_source(&d, modset_get_moddir(modset_set_get_ctx(out->set)));
 	for (size_t i = 0; i < img.n && r == 0; i++) {
 		const struct image_entry *e = &img.v[i];
 		const char *base = strrchr(e->path, '/');
@@ -448,19 +487,12 @@ static int dir_write(struct output *out)
 	leave_parent(&d);
 	/* Durable before we say so: one syncfs() for the whole tree rather than an fsync()
 	 * per file (which made installing 4000 modules ten times slower than cp). */
-	if (r == 0) {
-		int fd = open(d.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd < 0 || syncfs(fd) < 0) {
-			image_error("%s: %s", o->output, strerror(errno));
-			r = -ECANCELED;
-		}
-		if (fd >= 0)
-			close(fd);
+	if (r == 0 && syncfs(d.rootfd) < 0) {
+		image_error("%s: %s", o->output, strerror(errno));
+		r = -ECANCELED;
 	}
-	for (size_t i = 0; i < img.n; i++)
-		free(d.dirs[i].canon);
-	free(d.root);
+	if (d.rootfd >= 0)
+		close(d.rootfd);
 	free(d.dirs);
 	image_io_done(&d.io);
 	image_done(&img);
