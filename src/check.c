@@ -33,6 +33,7 @@
 
 #include "check.h"
 #include "hostonly.h"
+#include "log.h"
 #include "output.h"
 
 #define EXIT_INPUT 2
@@ -76,17 +77,6 @@ struct check_image {
 	size_t n_mods;
 };
 
-static void cerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void cerr(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("initrd-modset: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* A copy of @s fit for a one-line message: control bytes become '?'. */
 static char *printable(const char *s)
@@ -256,21 +246,18 @@ static void rd_err(const struct rd *r, uint64_t pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void rd_err(const struct rd *r, uint64_t pos, const char *fmt, ...)
 {
+	char what[512];
 	va_list ap;
 
-	if (r->a)
-		fprintf(stderr,
-			"initrd-modset: error: %s: offset %llu: %s segment: offset %llu of its "
-			"decompressed data: ",
-			r->image, (unsigned long long)r->seg->offset, r->seg->compression,
-			(unsigned long long)pos);
-	else
-		fprintf(stderr, "initrd-modset: error: %s: offset %llu: ", r->image,
-			(unsigned long long)pos);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (r->a)
+		log_error("%s: offset %llu: %s segment: offset %llu of its decompressed data: %s",
+			  r->image, (unsigned long long)r->seg->offset, r->seg->compression,
+			  (unsigned long long)pos, what);
+	else
+		log_error("%s: offset %llu: %s", r->image, (unsigned long long)pos, what);
 }
 
 /* 1: bytes available, 0: end of stream, -EBADMSG: decompression failed (printed). */
@@ -574,13 +561,13 @@ static int read_compressed(struct check_image *img, const struct comp *c,
 	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
 		const char *s = archive_error_string(a);
 
-		cerr("%s: offset %llu: %s segment: %s", img->name, (unsigned long long)seg->offset,
+		log_error("%s: offset %llu: %s segment: %s", img->name, (unsigned long long)seg->offset,
 		     c->name, s ? s : "cannot be decompressed");
 		archive_read_free(a);
 		return -EBADMSG;
 	}
 	if (archive_filter_code(a, 0) != c->code) {
-		cerr("%s: offset %llu: %s segment: corrupt header, or %s not supported by "
+		log_error("%s: offset %llu: %s segment: corrupt header, or %s not supported by "
 		     "libarchive",
 		     img->name, (unsigned long long)seg->offset, c->name, c->name);
 		archive_read_free(a);
@@ -883,7 +870,7 @@ static int read_segments(struct check_image *img, const unsigned char *data, siz
 		}
 		c = comp_detect(data + off, size - off);
 		if (!c && size - off >= 6 && memcmp(data + off, "070707", 6) == 0) {
-			cerr("%s: offset %llu: an odc (070707) cpio archive: the kernel reads newc "
+			log_error("%s: offset %llu: an odc (070707) cpio archive: the kernel reads newc "
 			     "(070701) only",
 			     img->name, (unsigned long long)off);
 			return -EBADMSG;
@@ -895,7 +882,7 @@ static int read_segments(struct check_image *img, const unsigned char *data, siz
 
 			for (size_t i = 0; i < k; i++)
 				sprintf(hex + strlen(hex), "%s%02x", i ? " " : "", p[i]);
-			cerr("%s: offset %llu: neither a cpio archive nor a known compression "
+			log_error("%s: offset %llu: neither a cpio archive nor a known compression "
 			     "(bytes %s)",
 			     img->name, (unsigned long long)off, hex);
 			return -EBADMSG;
@@ -931,14 +918,14 @@ int check_image_read(const char *path, struct check_image **ret)
 	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
-		cerr("%s: %s", path, strerror(-r));
+		log_error("%s: %s", path, strerror(-r));
 		if (fd >= 0)
 			close(fd);
 		check_image_free(img);
 		return r;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		cerr("%s: is a directory, not an initramfs image", path);
+		log_error("%s: is a directory, not an initramfs image", path);
 		close(fd);
 		check_image_free(img);
 		return -EISDIR;
@@ -951,7 +938,7 @@ int check_image_read(const char *path, struct check_image **ret)
 			data = NULL;
 	}
 	if (!mapped && (r = read_all(fd, &data, &size)) < 0) {
-		cerr("%s: %s", path, strerror(-r));
+		log_error("%s: %s", path, strerror(-r));
 		close(fd);
 		check_image_free(img);
 		return r;
@@ -959,12 +946,12 @@ int check_image_read(const char *path, struct check_image **ret)
 	close(fd);
 	img->size = size;
 	if (size == 0) {
-		cerr("%s: offset 0: empty file", path);
+		log_error("%s: offset 0: empty file", path);
 		r = -EBADMSG;
 	} else {
 		r = read_segments(img, data, size);
 		if (r == 0 && img->n_segs == 0) {
-			cerr("%s: offset %llu: no cpio archive, only NUL bytes", path,
+			log_error("%s: offset %llu: no cpio archive, only NUL bytes", path,
 			     (unsigned long long)size);
 			r = -EBADMSG;
 		}
@@ -976,7 +963,7 @@ int check_image_read(const char *path, struct check_image **ret)
 	if (r == 0)
 		r = index_image(img);
 	if (r == -ENOMEM)
-		cerr("%s: %s", path, strerror(ENOMEM));
+		log_error("%s: %s", path, strerror(ENOMEM));
 	if (r < 0) {
 		check_image_free(img);
 		return r;
@@ -1018,7 +1005,7 @@ const char *check_image_kver(const struct check_image *img, const char *kver,
 	const char *base;
 
 	if (img->n_mods == 0) {
-		cerr("%s: offset %llu: no kernel modules in the image (no "
+		log_error("%s: offset %llu: no kernel modules in the image (no "
 		     "[usr/]lib/modules/KVER/.../*.ko[.xz|.zst|.gz] in %zu entries of %zu "
 		     "cpio segment%s)",
 		     img->name, (unsigned long long)img->size, img->n_ents, img->n_segs,
@@ -1029,7 +1016,7 @@ const char *check_image_kver(const struct check_image *img, const char *kver,
 		if (has_kver(img, kver))
 			return kver;
 		list = kver_list(img, &n);
-		cerr("%s: no modules for kernel %s in the image (it has modules for %s)",
+		log_error("%s: no modules for kernel %s in the image (it has modules for %s)",
 		     img->name, kver, list ? list : "?");
 		free(list);
 		return NULL;
@@ -1055,7 +1042,7 @@ const char *check_image_kver(const struct check_image *img, const char *kver,
 			}
 		free(copy);
 	}
-	cerr("%s: modules for several kernels in the image (%s): choose one with --kver",
+	log_error("%s: modules for several kernels in the image (%s): choose one with --kver",
 	     img->name, list ? list : "?");
 	free(list);
 	return NULL;
@@ -1593,10 +1580,6 @@ static void report_text(FILE *f, const struct checker *c, size_t errors, size_t 
 		fputs("result: complete\n", f);
 }
 
-static json_object *jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
 
 static int report_json(FILE *f, const struct checker *c, const struct roots *used,
 		       size_t errors, size_t warnings)
@@ -1608,7 +1591,7 @@ static int report_json(FILE *f, const struct checker *c, const struct roots *use
 	int r = 0;
 
 	json_object_object_add(root, "schema", json_object_new_int(1));
-	json_object_object_add(root, "image", jstr(img->name));
+	json_object_object_add(root, "image", json_str(img->name));
 	json_object_object_add(root, "size", json_object_new_int64((int64_t)img->size));
 	for (size_t i = 0; i < img->n_segs; i++) {
 		json_object *s = json_object_new_object();
@@ -1616,7 +1599,7 @@ static int report_json(FILE *f, const struct checker *c, const struct roots *use
 		json_object_object_add(s, "offset",
 				       json_object_new_int64((int64_t)img->segs[i].offset));
 		json_object_object_add(s, "end", json_object_new_int64((int64_t)img->segs[i].end));
-		json_object_object_add(s, "compression", jstr(img->segs[i].compression));
+		json_object_object_add(s, "compression", json_str(img->segs[i].compression));
 		json_object_object_add(s, "archives",
 				       json_object_new_int64((int64_t)img->segs[i].archives));
 		json_object_object_add(s, "entries",
@@ -1624,29 +1607,29 @@ static int report_json(FILE *f, const struct checker *c, const struct roots *use
 		json_object_array_add(segs, s);
 	}
 	json_object_object_add(root, "segments", segs);
-	json_object_object_add(root, "kernel", jstr(c->kver));
-	json_object_object_add(root, "moddir", jstr(modset_get_moddir(modset_set_get_ctx(c->set))));
+	json_object_object_add(root, "kernel", json_str(c->kver));
+	json_object_object_add(root, "moddir", json_str(modset_get_moddir(modset_set_get_ctx(c->set))));
 	for (size_t i = 0; i < c->n_mods; i++) {
 		json_object *m = json_object_new_object();
 
-		json_object_object_add(m, "name", jstr(c->mods[i].name));
-		json_object_object_add(m, "path", jstr(c->mods[i].path));
+		json_object_object_add(m, "name", json_str(c->mods[i].name));
+		json_object_object_add(m, "path", json_str(c->mods[i].path));
 		json_object_array_add(mods, m);
 	}
 	json_object_object_add(root, "modules", mods);
 	for (size_t i = 0; used && i < used->n; i++)
-		json_object_array_add(roots, jstr(used->v[i]));
+		json_object_array_add(roots, json_str(used->v[i]));
 	json_object_object_add(root, "roots", roots);
 	for (size_t i = 0; i < c->n_items; i++) {
 		const struct item *it = &c->items[i];
 		json_object *o = json_object_new_object(), *w = json_object_new_array();
 
-		json_object_object_add(o, "type", jstr(type_names[it->type]));
-		json_object_object_add(o, "name", jstr(it->name));
-		json_object_object_add(o, "severity", jstr(it->error ? "error" : "warning"));
+		json_object_object_add(o, "type", json_str(type_names[it->type]));
+		json_object_object_add(o, "name", json_str(it->name));
+		json_object_object_add(o, "severity", json_str(it->error ? "error" : "warning"));
 		json_object_object_add(o, "in_tree", json_object_new_boolean(it->in_tree));
 		if (it->type == T_UNKNOWN)
-			json_object_object_add(o, "path", jstr(it->path));
+			json_object_object_add(o, "path", json_str(it->path));
 		if (it->excluded)
 			json_object_object_add(o, "excluded", json_object_new_boolean(true));
 		if (it->type == T_FIRMWARE)
@@ -1657,8 +1640,8 @@ static int report_json(FILE *f, const struct checker *c, const struct roots *use
 		for (size_t k = 0; k < it->nw; k++) {
 			json_object *x = json_object_new_object();
 
-			json_object_object_add(x, "type", jstr(want_names[it->w[k].kind]));
-			json_object_object_add(x, "from", jstr(it->w[k].from));
+			json_object_object_add(x, "type", json_str(want_names[it->w[k].kind]));
+			json_object_object_add(x, "from", json_str(it->w[k].from));
 			if (it->w[k].kind == W_UNTAGGED)
 				json_object_object_add(x, "untagged",
 						       json_object_new_boolean(true));
@@ -1720,7 +1703,7 @@ int check_image_run(struct modset_ctx *ctx, const struct check_image *img, const
 	if (r < 0) {
 		/* the library logged what and where; out of memory, it may not have */
 		if (r == -ENOMEM)
-			cerr("%s", strerror(ENOMEM));
+			log_error("%s", strerror(ENOMEM));
 		status = r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
 		goto out;
 	}
@@ -1774,7 +1757,7 @@ int check_image_run(struct modset_ctx *ctx, const struct check_image *img, const
 	}
 	r = outfile_open(&out, o->output);
 	if (r < 0) {
-		cerr("%s: %s", o->output ? o->output : "stdout", outfile_strerror(r));
+		log_error("%s: %s", o->output ? o->output : "stdout", outfile_strerror(r));
 		status = EXIT_INPUT;
 		goto out;
 	}
@@ -1790,7 +1773,7 @@ int check_image_run(struct modset_ctx *ctx, const struct check_image *img, const
 	else
 		r = outfile_commit(&out);
 	if (r < 0) {
-		cerr("%s: %s", o->output ? o->output : "stdout", strerror(-r));
+		log_error("%s: %s", o->output ? o->output : "stdout", strerror(-r));
 		status = EXIT_INPUT;
 	} else {
 		status = errors ? EXIT_STRICT : EXIT_SUCCESS;

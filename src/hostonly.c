@@ -12,13 +12,14 @@
 #include <unistd.h>
 
 #include "hostonly.h"
+#include "log.h"
 
 /* sysfs is a tree without cycles when links are not followed; real ones are ~15 deep */
 #define MAX_DEPTH 64
 
 static void herr(const char *path, int err)
 {
-	fprintf(stderr, "initrd-modset: error: %s: %s\n", path, strerror(err));
+	log_error("%s: %s", path, strerror(err));
 }
 
 /* The first line of file @dirfd/@name, without its newline; NULL when unreadable
@@ -255,9 +256,7 @@ int hostonly_resolve(struct modset_ctx *ctx, const struct roots *roots,
 		for (size_t i = 0; i < all.n && r == 0; i++) {
 			if (i >= roots->n && missing_root(*ret, all.v[i])) {
 				if (info)
-					fprintf(stderr,
-						"initrd-modset: hostonly: %s matches no module, "
-						"ignored\n",
+					log_msg("hostonly: ", "%s matches no module, ignored",
 						all.v[i]);
 				continue;
 			}

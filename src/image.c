@@ -18,16 +18,6 @@
 #include "image.h"
 #include "kmod-index.h"
 
-void image_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("initrd-modset: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 void image_done(struct image *img)
 {
@@ -69,7 +59,7 @@ static int add(struct image *img, char *path, enum image_type type, char *src,
 	if (!path || (type == IMAGE_SYMLINK && !target))
 		goto nomem;
 	if (!path_ok(path)) {
-		image_error("refusing image path %s: outside the image", path);
+		log_error("refusing image path %s: outside the image", path);
 		free(path);
 		free(src);
 		free(data);
@@ -184,7 +174,7 @@ static int parse_epoch(int64_t *ret)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || *end || v < 0 || v > 0xFFFFFFFFLL) {
-		image_error("SOURCE_DATE_EPOCH=%s: not a time in seconds since 1970 (0 to 2^32-1)",
+		log_error("SOURCE_DATE_EPOCH=%s: not a time in seconds since 1970 (0 to 2^32-1)",
 			    s);
 		return -EINVAL;
 	}
@@ -208,7 +198,7 @@ static int add_modules(struct image *img, struct modset_set *set, const char *im
 		if (modset_module_is_builtin(m) || !path)
 			continue;
 		if (!rel || rel == path || rel[0] == '/' || !path_ok(rel)) {
-			image_error("%s: module outside the tree %s", path, moddir);
+			log_error("%s: module outside the tree %s", path, moddir);
 			return -EXDEV;
 		}
 		if (o->decompress)
@@ -236,7 +226,7 @@ static int add_indexes(struct image *img, struct modset_set *set, const char *im
 	r = kmod_trim_indexes(moddir, keep_module, set, o->decompress,
 			      modset_get_index_layout(ctx), &files, err, sizeof(err));
 	if (r < 0) {
-		image_error("%s", err);
+		log_error("%s", err);
 		return r;
 	}
 	for (size_t i = 0; i < files.n && r == 0; i++) {
@@ -275,8 +265,8 @@ static int add_config(struct image *img, struct modset_set *set)
 			dup = strcmp(img->v[k].path, path) == 0;
 		if (dup) {
 			/* -C given twice the same basename: the first one read wins */
-			fprintf(stderr, "initrd-modset: warning: %s: a config file named %s is "
-					"already in the image; left out\n", f, base);
+			log_msg("warning: ", "%s: a config file named %s is already in the "
+				"image; left out", f, base);
 			free(path);
 			continue;
 		}
@@ -345,7 +335,7 @@ static int finish(struct image *img)
 
 		if (j > 0 && strcmp(img->v[j - 1].path, e->path) == 0) {
 			if (e->type != IMAGE_DIR || img->v[j - 1].type != IMAGE_DIR) {
-				image_error("%s: listed twice in the image", e->path);
+				log_error("%s: listed twice in the image", e->path);
 				/* keep the array consistent for image_done() */
 				for (size_t k = i; k < img->n; k++)
 					img->v[j++] = img->v[k];
@@ -375,7 +365,7 @@ int image_build(struct image *img, struct modset_set *set, const struct image_op
 	if (!prefix)
 		return -ENOMEM;
 	if (!path_ok(prefix)) {
-		image_error("--prefix %s: not a relative directory of the image",
+		log_error("--prefix %s: not a relative directory of the image",
 			    o->prefix ? o->prefix : prefix);
 		free(prefix);
 		return -EINVAL;
@@ -398,7 +388,7 @@ int image_build(struct image *img, struct modset_set *set, const struct image_op
 	free(imgmod);
 	if (r < 0) {
 		if (r == -ENOMEM)
-			image_error("%s", strerror(ENOMEM));
+			log_error("%s", strerror(ENOMEM));
 		image_done(img);
 	}
 	return r;
@@ -408,7 +398,7 @@ int image_build(struct image *img, struct modset_set *set, const struct image_op
 unsigned char *image_io_buf(struct image_io *io)
 {
 	if (!io->buf && !(io->buf = malloc(IMAGE_COPY_BUF)))
-		image_error("%s", strerror(ENOMEM));
+		log_error("%s", strerror(ENOMEM));
 	return io->buf;
 }
 
@@ -567,7 +557,7 @@ int image_src_open(struct image_io *io, const struct image_entry *e, struct imag
 	else if (!S_ISREG(st.st_mode))
 		r = -EINVAL;
 	if (r < 0) {
-		image_error("%s: %s", e->src, strerror(-r));
+		log_error("%s: %s", e->src, strerror(-r));
 		if (fd >= 0)
 			close(fd);
 		return -EIO;
@@ -583,12 +573,12 @@ int image_src_open(struct image_io *io, const struct image_entry *e, struct imag
 		r = unarchive(io, fd, e->decomp, &len);
 	close(fd);
 	if (r == -EBADMSG)
-		image_error("%s: corrupt %s data", e->src, names[e->decomp]);
+		log_error("%s: corrupt %s data", e->src, names[e->decomp]);
 	else if (r == -EFBIG)
-		image_error("%s: more than %zu MiB once decompressed", e->src,
+		log_error("%s: more than %zu MiB once decompressed", e->src,
 			    IMAGE_DECOMP_MAX >> 20);
 	else if (r < 0)
-		image_error("%s: %s", e->src, strerror(-r));
+		log_error("%s: %s", e->src, strerror(-r));
 	if (r < 0)
 		return r == -EBADMSG || r == -ENOMEM || r == -EFBIG ? r : -EIO;
 	s->data = io->dec ? io->dec : (const unsigned char *)"";
@@ -606,7 +596,7 @@ void image_src_close(struct image_src *s)
 /* A file that ends early (it shrank while being read): -EIO. */
 static int image_src_shrank(const struct image_src *s)
 {
-	image_error("%s: changed while being read: %" PRIu64 " bytes where %" PRIu64
+	log_error("%s: changed while being read: %" PRIu64 " bytes where %" PRIu64
 		    " were expected",
 		    s->path, s->done, s->size);
 	return -EIO;
@@ -620,7 +610,7 @@ ssize_t image_src_read(struct image_src *s, void *buf, size_t len)
 		len = (size_t)(s->size - s->done);
 	n = read_retry(s->fd, buf, len);
 	if (n < 0) {
-		image_error("%s: %s", s->path, strerror(errno));
+		log_error("%s: %s", s->path, strerror(errno));
 		return -EIO;
 	}
 	if (n == 0)
@@ -638,11 +628,11 @@ int image_src_end(struct image_src *s)
 		return 0;
 	n = read_retry(s->fd, &c, 1);
 	if (n < 0) {
-		image_error("%s: %s", s->path, strerror(errno));
+		log_error("%s: %s", s->path, strerror(errno));
 		return -EIO;
 	}
 	if (n > 0) {
-		image_error("%s: changed while being read: more than the %" PRIu64
+		log_error("%s: changed while being read: more than the %" PRIu64
 			    " bytes expected",
 			    s->path, s->size);
 		return -EIO;

@@ -59,7 +59,7 @@ struct image {
 };
 
 /* Print "initrd-modset: error: ..." on stderr. */
-void image_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "log.h"
 
 /*
  * Build the entry list of @set. Errors are printed; returns 0 or -errno

@@ -20,6 +20,7 @@
 #include "hostonly.h"
 #include "image.h"
 #include "libmodset.h"
+#include "log.h"
 #include "output.h"
 #include "roots.h"
 #include "why.h"
@@ -30,25 +31,12 @@
 
 static const char *prog = "initrd-modset";
 
-__attribute__((format(printf, 2, 3))) static void msg(const char *level, const char *fmt,
-							  ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: %s", prog, level);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 __attribute__((format(printf, 6, 0))) static void
 log_cli(void *data, int priority, const char *file, int line, const char *fn, const char *format,
 	va_list args)
 {
-	fprintf(stderr, "%s: %s", prog,
-		priority <= LOG_ERR ? "error: " : priority == LOG_WARNING ? "warning: " : "");
-	vfprintf(stderr, format, args);
+	log_vmsg(priority <= LOG_ERR ? "error: " : priority == LOG_WARNING ? "warning: " : "",
+		 format, args);
 }
 
 static void usage(FILE *f)
@@ -213,16 +201,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			r = roots_add_file(&o->roots, optarg, &errline);
 			if (r < 0) {
 				if (errline)
-					msg("error: ", "%s:%u: NUL byte in root list", optarg, errline);
+					log_msg("error: ", "%s:%u: NUL byte in root list", optarg, errline);
 				else
-					msg("error: ", "%s: %s", optarg, strerror(-r));
+					log_msg("error: ", "%s: %s", optarg, strerror(-r));
 				return -EXIT_INPUT;
 			}
 			break;
 		case 'f':
 			o->format = output_find(optarg);
 			if (!o->format) {
-				msg("", "unknown format '%s' (list, order, json, cpio, dir)", optarg);
+				log_msg("", "unknown format '%s' (list, order, json, cpio, dir)", optarg);
 				return -EXIT_USAGE;
 			}
 			break;
@@ -243,10 +231,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			r = roots_add_file(&o->exclude, optarg, &errline);
 			if (r < 0) {
 				if (errline)
-					msg("error: ", "%s:%u: NUL byte in exclusion list", optarg,
+					log_msg("error: ", "%s:%u: NUL byte in exclusion list", optarg,
 					    errline);
 				else
-					msg("error: ", "%s: %s", optarg, strerror(-r));
+					log_msg("error: ", "%s: %s", optarg, strerror(-r));
 				return -EXIT_INPUT;
 			}
 			break;
@@ -254,7 +242,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_COMPRESS:
 			if (strcmp(optarg, "zstd") && strcmp(optarg, "xz") && strcmp(optarg, "gzip") &&
 			    strcmp(optarg, "none")) {
-				msg("", "unknown compression '%s' (zstd, xz, gzip, none)", optarg);
+				log_msg("", "unknown compression '%s' (zstd, xz, gzip, none)", optarg);
 				return -EXIT_USAGE;
 			}
 			o->image.compress = optarg;
@@ -264,7 +252,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			long v = strtol(optarg, &end, 10);
 
 			if (!*optarg || *end || v < -99 || v > 99) {
-				msg("", "--compress-level: '%s' is not a level", optarg);
+				log_msg("", "--compress-level: '%s' is not a level", optarg);
 				return -EXIT_USAGE;
 			}
 			o->image.compress_level = (int)v;
@@ -305,19 +293,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		if (roots_add(&o->roots, argv[i]) < 0)
 			return -ENOMEM;
 	if (o->no_config && o->config.n) {
-		msg("", "--no-config and --config exclude each other");
+		log_msg("", "--no-config and --config exclude each other");
 		return -EXIT_USAGE;
 	}
 	if (o->check && o->format != &output_list && o->format != &output_json) {
-		msg("", "--check writes its report as text (default) or --format json");
+		log_msg("", "--check writes its report as text (default) or --format json");
 		return -EXIT_USAGE;
 	}
 	if (o->check && o->why) {
-		msg("", "--check and --why exclude each other");
+		log_msg("", "--check and --why exclude each other");
 		return -EXIT_USAGE;
 	}
 	if (o->roots.n == 0 && !o->check && !o->hostonly) {
-		msg("", "no root module given (try --help)");
+		log_msg("", "no root module given (try --help)");
 		return -EXIT_USAGE;
 	}
 	return 0;
@@ -341,18 +329,18 @@ static int report_missing(const struct modset_set *set, const struct options *o)
 			continue;
 		switch (kind) {
 		case MODSET_MISSING_ROOT:
-			msg(fatal ? "error: " : "warning: ", "%s: no such module or alias", name);
+			log_msg(fatal ? "error: " : "warning: ", "%s: no such module or alias", name);
 			break;
 		case MODSET_MISSING_HARD:
-			msg(fatal ? "error: " : "warning: ", "%s: needs %s, which is not in the tree",
+			log_msg(fatal ? "error: " : "warning: ", "%s: needs %s, which is not in the tree",
 			    from, name);
 			break;
 		case MODSET_MISSING_CUT:
-			msg(fatal ? "error: " : "warning: ", "%s: needs %s, which is excluded", from,
+			log_msg(fatal ? "error: " : "warning: ", "%s: needs %s, which is excluded", from,
 			    name);
 			break;
 		default:
-			msg(fatal ? "error: " : "warning: ", "%s: %s dependency %s not found", from,
+			log_msg(fatal ? "error: " : "warning: ", "%s: %s dependency %s not found", from,
 			    modset_missing_kind_name(kind), name);
 			break;
 		}
@@ -375,14 +363,14 @@ static int report_missing_firmware(const struct modset_firmware *fw, const struc
 		if (!(o->strict || o->verbosity >= 0))
 			continue;
 		if (loop)
-			msg(o->strict ? "error: " : "warning: ", "%s: firmware %s: symlink loop",
+			log_msg(o->strict ? "error: " : "warning: ", "%s: firmware %s: symlink loop",
 			    from, loop);
 		else if (out)
-			msg(o->strict ? "error: " : "warning: ",
+			log_msg(o->strict ? "error: " : "warning: ",
 			    "%s: firmware %s: symlink %s leads outside the firmware directories "
 			    "(to %s)", from, name, out, to);
 		else
-			msg(o->strict ? "error: " : "warning: ", "%s: firmware %s not found",
+			log_msg(o->strict ? "error: " : "warning: ", "%s: firmware %s not found",
 			    from, name);
 	}
 	return o->strict ? (int)n : 0;
@@ -422,7 +410,7 @@ static struct modset_ctx *new_ctx(const struct options *o, const char *moddir, i
 	ctx = modset_new(moddir ? moddir : kdir, config);
 	free(kdir);
 	if (!ctx) {
-		msg("error: ", "%s", strerror(errno));
+		log_msg("error: ", "%s", strerror(errno));
 		*status = EXIT_INPUT;
 		return NULL;
 	}
@@ -493,7 +481,7 @@ static int lib_status(int r)
 {
 	if (r != -ENOMEM)
 		return EXIT_INPUT;
-	msg("error: ", "%s", strerror(ENOMEM));
+	log_msg("error: ", "%s", strerror(ENOMEM));
 	return EXIT_FAILURE;
 }
 
@@ -526,9 +514,9 @@ static int run(struct options *o)
 	if (status == EXIT_SUCCESS && o->why) {
 		r = why_print(stdout, set, o->why, o->format == &output_json);
 		if (r == -ENOENT)
-			msg("", "%s is not in the set", o->why);
+			log_msg("", "%s is not in the set", o->why);
 		else if (r < 0)
-			msg("error: ", "--why: %s", strerror(-r));
+			log_msg("error: ", "--why: %s", strerror(-r));
 		status = r == 0 ? EXIT_SUCCESS : r == -ENOENT ? EXIT_STRICT : EXIT_INPUT;
 		modset_set_unref(set);
 		modset_unref(ctx);
@@ -554,7 +542,7 @@ static int run(struct options *o)
 			size_t wanted = modset_firmware_missing_count(fw);
 
 			if (o->format->write && wanted && (o->strict || o->verbosity >= 0))
-				msg(o->strict ? "error: " : "warning: ",
+				log_msg(o->strict ? "error: " : "warning: ",
 				    "no firmware directory under %s: %zu firmware file%s left out "
 				    "(--firmware-path)", modset_get_sysroot(ctx), wanted,
 				    wanted == 1 ? "" : "s");
@@ -573,7 +561,7 @@ static int run(struct options *o)
 		file = (struct outfile){ 0 };
 		r = o->format->writes_dir ? 0 : outfile_open(&file, o->output);
 		if (r < 0) {
-			msg("error: ", "%s: %s", o->output, outfile_strerror(r));
+			log_msg("error: ", "%s: %s", o->output, outfile_strerror(r));
 			status = EXIT_INPUT;
 		} else {
 			out.fp = file.fp;
@@ -586,7 +574,7 @@ static int run(struct options *o)
 				r = outfile_commit(&file);
 			}
 			if (r < 0 && r != -ECANCELED) /* -ECANCELED: reported */
-				msg("error: ", "%s: %s", o->output ? o->output : "stdout",
+				log_msg("error: ", "%s: %s", o->output ? o->output : "stdout",
 				    strerror(-r));
 			if (r < 0)
 				status = r == -ENOMEM ? EXIT_FAILURE : EXIT_INPUT;
@@ -599,17 +587,25 @@ static int run(struct options *o)
 	return status;
 }
 
-/* libarchive reads --check images, compresses cpio archives and decompresses .ko.xz
- * and .ko.gz modules; an uncompressed image does without it. */
+/* libarchive reads --check images, compresses cpio archives (zstd, gzip) and
+ * decompresses .ko.xz and .ko.gz modules; an uncompressed image does without it. */
 static bool needs_libarchive(const struct options *o)
 {
 	if (o->check)
 		return true;
 	if (o->format != &output_cpio && o->format != &output_dir)
 		return false;
-	return o->image.decompress || (o->format == &output_cpio &&
-				       strcmp(cpio_compression(o->image.compress, o->output),
-					      "none") != 0);
+	return o->image.decompress ||
+	       (o->format == &output_cpio &&
+		strcmp(cpio_compression(o->image.compress, o->output), "none") != 0 &&
+		strcmp(cpio_compression(o->image.compress, o->output), "xz") != 0);
+}
+
+/* liblzma writes .xz archives (out-cpio.c) */
+static bool needs_liblzma(const struct options *o)
+{
+	return o->format == &output_cpio &&
+	       strcmp(cpio_compression(o->image.compress, o->output), "xz") == 0;
 }
 
 int main(int argc, char **argv)
@@ -627,6 +623,8 @@ int main(int argc, char **argv)
 	if (r == 0 && needs_libarchive(&o) && lazy_archive_load() < 0)
 		r = -EXIT_INPUT;
 	if (r == 0 && (o.check || o.format == &output_json) && lazy_json_load() < 0)
+		r = -EXIT_INPUT;
+	if (r == 0 && needs_liblzma(&o) && lazy_lzma_load() < 0)
 		r = -EXIT_INPUT;
 	if (r == 0)
 		r = o.check ? run_check(&o) : run(&o);

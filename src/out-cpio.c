@@ -29,7 +29,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dl/lazy.h"
 #include "image.h"
 #include "output.h"
 
@@ -70,7 +69,7 @@ static int archive_failed(struct cpio *c)
 {
 	int e = archive_errno(c->a);
 
-	image_error("%s: %s", c->name, e > 0 ? strerror(e) : archive_error_string(c->a));
+	log_error("%s: %s", c->name, e > 0 ? strerror(e) : archive_error_string(c->a));
 	return -ECANCELED;
 }
 
@@ -110,7 +109,7 @@ static int compressor_open(struct cpio *c, const char *comp, int level)
 	if (r == ARCHIVE_OK)
 		r = archive_write_set_bytes_in_last_block(a, 1);
 	if (r != ARCHIVE_OK) {
-		image_error("%s compression: %s", comp, archive_error_string(a));
+		log_error("%s compression: %s", comp, archive_error_string(a));
 		archive_entry_free(ae);
 		return -ECANCELED;
 	}
@@ -132,8 +131,7 @@ static int xz_open(struct cpio *c, int level)
 {
 	lzma_ret e;
 
-	if (lazy_lzma_load() < 0)
-		return -ECANCELED;
+	/* (liblzma: loaded by main() before the output was created) */
 	c->xz = calloc(1, sizeof(*c->xz) + IMAGE_COPY_BUF);
 	if (!c->xz)
 		return -ENOMEM;
@@ -141,7 +139,7 @@ static int xz_open(struct cpio *c, int level)
 	if (e != LZMA_OK) {
 		free(c->xz);
 		c->xz = NULL;
-		image_error("xz compression: %s",
+		log_error("xz compression: %s",
 			    e == LZMA_MEM_ERROR ? strerror(ENOMEM) : "unsupported preset");
 		return -ECANCELED;
 	}
@@ -164,7 +162,7 @@ static int xz_put(struct cpio *c, const unsigned char *p, size_t n, lzma_action 
 		c->xz->avail_out = IMAGE_COPY_BUF;
 		e = lzma_code(c->xz, action);
 		if (e != LZMA_OK && e != LZMA_STREAM_END) {
-			image_error("xz compression: %s",
+			log_error("xz compression: %s",
 				    e == LZMA_MEM_ERROR ? strerror(ENOMEM) : "failed");
 			return -ECANCELED;
 		}
@@ -211,7 +209,7 @@ static int write_fd(struct cpio *c, const unsigned char *p, size_t left)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0) {
-				image_error("%s: %s", c->name,
+				log_error("%s: %s", c->name,
 					    strerror(n < 0 ? errno : EIO));
 				return -ECANCELED;
 			}
@@ -271,7 +269,7 @@ static int header(struct cpio *c, uint32_t ino, uint32_t mode, uint32_t nlink,
 	int r;
 
 	if (size > UINT32_MAX) {
-		image_error("%s: %" PRIu64 " bytes: too large for a newc cpio archive",
+		log_error("%s: %" PRIu64 " bytes: too large for a newc cpio archive",
 			    path, size);
 		return -ECANCELED;
 	}
@@ -364,7 +362,7 @@ static int cpio_write(struct output *out)
 	int r;
 
 	if (out->fp == stdout && isatty(STDOUT_FILENO)) {
-		image_error("refusing to write a cpio archive to a terminal (use -o FILE)");
+		log_error("refusing to write a cpio archive to a terminal (use -o FILE)");
 		return -ECANCELED;
 	}
 	/* A size limit (ulimit -f) is an error to report, not a signal that kills. */

@@ -101,7 +101,7 @@ static int enter_parent(struct dirout *d, const char *path)
 		/* every parent is an entry of its own, listed before (image_build()) */
 		k = find_dir(d->img, path, len);
 		if (k < 0) {
-			image_error("%s/%.*s: not a directory of the image", d->dir,
+			log_error("%s/%.*s: not a directory of the image", d->dir,
 				    (int)len, path);
 			return -ECANCELED;
 		}
@@ -121,13 +121,13 @@ static int enter_parent(struct dirout *d, const char *path)
 
 		d->pfd = -1;
 		if (e == EXDEV)
-			image_error("%s: leads outside %s", d->parent, d->dir);
+			log_error("%s: leads outside %s", d->parent, d->dir);
 		else if (e == ELOOP)
-			image_error("%s: a symbolic link on the way, not followed (this "
+			log_error("%s: a symbolic link on the way, not followed (this "
 				    "kernel has no openat2())",
 				    d->parent);
 		else
-			image_error("%s: %s", d->parent, strerror(e));
+			log_error("%s: %s", d->parent, strerror(e));
 		return -ECANCELED;
 	}
 	d->prel = path;
@@ -203,7 +203,7 @@ static int same_content(struct dirout *d, const char *base, struct image_src *s)
 		if (r == 1 && s->done == s->size && image_src_end(s) < 0)
 			return -ECANCELED;
 		if (lseek(s->fd, 0, SEEK_SET) < 0) {
-			image_error("%s: %s", s->path, strerror(errno));
+			log_error("%s: %s", s->path, strerror(errno));
 			return -ECANCELED;
 		}
 		s->done = 0;
@@ -328,7 +328,7 @@ static int install_file(struct dirout *d, const struct image_entry *e, const cha
 		return 0;
 	}
 fail:
-	image_error("%s/%s: %s", d->parent, base, strerror(-r));
+	log_error("%s/%s: %s", d->parent, base, strerror(-r));
 	r = -ECANCELED;
 out:
 	if (fd >= 0)
@@ -358,7 +358,7 @@ static int install_symlink(struct dirout *d, const struct image_entry *e,
 		unlinkat(d->pfd, tmp, 0);
 	}
 	if (r < 0) {
-		image_error("%s/%s: %s", d->parent, base, strerror(-r));
+		log_error("%s/%s: %s", d->parent, base, strerror(-r));
 		return -ECANCELED;
 	}
 	return 0;
@@ -380,7 +380,7 @@ static int install_dir(struct dirout *d, size_t i, const char *base)
 	else if (!S_ISDIR(st.st_mode))
 		r = ENOTDIR;
 	if (r) {
-		image_error("%s/%s: %s", d->parent, base, strerror(r));
+		log_error("%s/%s: %s", d->parent, base, strerror(r));
 		return -ECANCELED;
 	}
 	return 0;
@@ -398,7 +398,7 @@ static int refuse_source(struct dirout *d, const char *moddir)
 		return -ENOMEM;
 	if (fstat(d->rootfd, &root) < 0) {
 		free(p);
-		image_error("%s: %s", d->dir, strerror(errno));
+		log_error("%s: %s", d->dir, strerror(errno));
 		return -ECANCELED;
 	}
 	/* the tree, then each directory above it */
@@ -407,7 +407,7 @@ static int refuse_source(struct dirout *d, const char *moddir)
 
 		if (stat(*p ? p : "/", &st) == 0 && st.st_dev == root.st_dev &&
 		    st.st_ino == root.st_ino) {
-			image_error("%s: holds the source tree %s: not written over", d->dir,
+			log_error("%s: holds the source tree %s: not written over", d->dir,
 				    moddir);
 			r = -ECANCELED;
 			break;
@@ -430,7 +430,7 @@ static int dir_write(struct output *out)
 	int r;
 
 	if (!o->output || strcmp(o->output, "-") == 0) {
-		image_error("--format dir needs -o DIR");
+		log_error("--format dir needs -o DIR");
 		return -ECANCELED;
 	}
 	signal(SIGXFSZ, SIG_IGN);
@@ -448,7 +448,7 @@ static int dir_write(struct output *out)
 	if (mkdir(o->output, 0755) == 0)
 		d.root_fresh = true;
 	else if (errno != EEXIST) {
-		image_error("%s: %s", o->output, strerror(errno));
+		log_error("%s: %s", o->output, strerror(errno));
 		r = -ECANCELED;
 	}
 	if (r == 0) {
@@ -461,7 +461,7 @@ static int dir_write(struct output *out)
 
 			if (lstat(o->output, &st) == 0 && S_ISLNK(st.st_mode))
 				e = ELOOP;
-			image_error("%s: %s", o->output, outfile_strerror(-e));
+			log_error("%s: %s", o->output, outfile_strerror(-e));
 			r = -ECANCELED;
 		}
 	}
@@ -488,7 +488,7 @@ static int dir_write(struct output *out)
 	/* Durable before we say so: one syncfs() for the whole tree rather than an fsync()
 	 * per file (which made installing 4000 modules ten times slower than cp). */
 	if (r == 0 && syncfs(d.rootfd) < 0) {
-		image_error("%s: %s", o->output, strerror(errno));
+		log_error("%s: %s", o->output, strerror(errno));
 		r = -ECANCELED;
 	}
 	if (d.rootfd >= 0)

@@ -2,15 +2,53 @@
 /* --format json: the manifest (schema 1, documented in initrd-modset(1)). */
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "output.h"
 
 #define JSON_SCHEMA 1
 
-static json_object *str_or_null(const char *s)
+json_object *json_str(const char *s)
 {
-	return s ? json_object_new_string(s) : NULL;
+	const unsigned char *p = (const unsigned char *)s;
+	json_object *o;
+	size_t n, k;
+	char *esc, *q;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	for (k = 0; k < n;) {
+		size_t c = utf8_char_len(p + k, n - k);
+
+		if (!c)
+			break;
+		k += c;
+	}
+	if (k == n)
+		return json_object_new_string(s);
+	/* each byte that is no UTF-8 character: 4 characters, \xNN */
+	esc = q = malloc(4 * n + 1);
+	if (!esc)
+		return NULL;
+	for (k = 0; k < n;) {
+		size_t c = utf8_char_len(p + k, n - k);
+
+		if (c) {
+			memcpy(q, p + k, c);
+			q += c;
+			k += c;
+		} else {
+			q += sprintf(q, "\\x%02x", p[k++]);
+		}
+	}
+	*q = '\0';
+	o = json_object_new_string(esc);
+	free(esc);
+	return o;
 }
 
 static int json_open(struct output *out)
@@ -25,10 +63,10 @@ static int json_open(struct output *out)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; out->opts->roots && out->opts->roots[i]; i++)
-		json_object_array_add(roots, json_object_new_string(out->opts->roots[i]));
+		json_object_array_add(roots, json_str(out->opts->roots[i]));
 	json_object_object_add(root, "schema", json_object_new_int(JSON_SCHEMA));
-	json_object_object_add(root, "kernel", str_or_null(modset_get_kver(ctx)));
-	json_object_object_add(root, "moddir", str_or_null(modset_get_moddir(ctx)));
+	json_object_object_add(root, "kernel", json_str(modset_get_kver(ctx)));
+	json_object_object_add(root, "moddir", json_str(modset_get_moddir(ctx)));
 	json_object_object_add(root, "roots", roots);
 	json_object_object_add(root, "modules", json_object_new_array());
 	out->state = root;
@@ -57,18 +95,18 @@ static int json_entry(struct output *out, const struct modset_module *mod)
 		bool untagged;
 
 		modset_module_get_reason(mod, i, &edge, &from, &untagged);
-		json_object_object_add(r, "type", json_object_new_string(modset_edge_name(edge)));
-		json_object_object_add(r, "from", str_or_null(from));
+		json_object_object_add(r, "type", json_str(modset_edge_name(edge)));
+		json_object_object_add(r, "from", json_str(from));
 		if (untagged)
 			json_object_object_add(r, "untagged", json_object_new_boolean(1));
 		json_object_array_add(reasons, r);
 	}
 	n = modset_module_get_firmware_count(mod);
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(fw, json_object_new_string(modset_module_get_firmware(mod, i)));
+		json_object_array_add(fw, json_str(modset_module_get_firmware(mod, i)));
 
-	json_object_object_add(o, "name", json_object_new_string(modset_module_get_name(mod)));
-	json_object_object_add(o, "path", str_or_null(modset_module_get_relpath(mod)));
+	json_object_object_add(o, "name", json_str(modset_module_get_name(mod)));
+	json_object_object_add(o, "path", json_str(modset_module_get_relpath(mod)));
 	json_object_object_add(o, "builtin", json_object_new_boolean(modset_module_is_builtin(mod)));
 	json_object_object_add(o, "load", json_object_new_boolean(modset_module_is_loaded(mod)));
 	json_object_object_add(o, "reasons", reasons);
@@ -93,11 +131,11 @@ static json_object *json_firmware(const struct modset_firmware *fw, json_object 
 
 		modset_firmware_get(fw, i, &name, &rel, NULL, &link, &mods);
 		for (size_t k = 0; mods && mods[k]; k++)
-			json_object_array_add(from, json_object_new_string(mods[k]));
-		json_object_object_add(f, "name", json_object_new_string(name));
-		json_object_object_add(f, "path", json_object_new_string(rel));
+			json_object_array_add(from, json_str(mods[k]));
+		json_object_object_add(f, "name", json_str(name));
+		json_object_object_add(f, "path", json_str(rel));
 		if (link)
-			json_object_object_add(f, "link", json_object_new_string(link));
+			json_object_object_add(f, "link", json_str(link));
 		json_object_object_add(f, "from", from);
 		json_object_array_add(arr, f);
 	}
@@ -107,9 +145,9 @@ static json_object *json_firmware(const struct modset_firmware *fw, json_object 
 		const char *name, *from;
 
 		modset_firmware_missing(fw, i, &name, &from);
-		json_object_object_add(m, "name", json_object_new_string(name));
-		json_object_object_add(m, "type", json_object_new_string("firmware"));
-		json_object_object_add(m, "from", str_or_null(from));
+		json_object_object_add(m, "name", json_str(name));
+		json_object_object_add(m, "type", json_str("firmware"));
+		json_object_object_add(m, "from", json_str(from));
 		json_object_array_add(missing, m);
 	}
 	return arr;
@@ -129,7 +167,7 @@ static int json_close(struct output *out)
 		return 0;
 	n = modset_set_load_order_count(set);
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(order, json_object_new_string(
+		json_object_array_add(order, json_str(
 						     modset_module_get_name(modset_set_load_order(set, i))));
 	n = modset_set_missing_count(set);
 	for (size_t i = 0; i < n; i++) {
@@ -138,9 +176,9 @@ static int json_close(struct output *out)
 		const char *name, *from;
 
 		modset_set_missing(set, i, &name, &kind, &from);
-		json_object_object_add(m, "name", json_object_new_string(name));
-		json_object_object_add(m, "type", json_object_new_string(modset_missing_kind_name(kind)));
-		json_object_object_add(m, "from", str_or_null(from));
+		json_object_object_add(m, "name", json_str(name));
+		json_object_object_add(m, "type", json_str(modset_missing_kind_name(kind)));
+		json_object_object_add(m, "from", json_str(from));
 		json_object_array_add(missing, m);
 	}
 	n = modset_set_cycle_count(set);
@@ -148,7 +186,7 @@ static int json_close(struct output *out)
 		json_object *c = json_object_new_array();
 
 		for (const char *const *p = modset_set_cycle(set, i); *p; p++)
-			json_object_array_add(c, json_object_new_string(*p));
+			json_object_array_add(c, json_str(*p));
 		json_object_array_add(cycles, c);
 	}
 	{

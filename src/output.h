@@ -51,6 +51,13 @@ extern const struct output_format output_cpio;
 extern const struct output_format output_dir;
 
 const struct output_format *output_find(const char *name);
+
+struct json_object;
+/* The one way a string goes into JSON: a JSON string of @s (NULL: JSON null), each
+ * byte that is not part of a well-formed UTF-8 character written as \xNN, so the
+ * document is valid UTF-8 whatever names the input has (json-c escapes control
+ * characters itself). */
+struct json_object *json_str(const char *s);
 /* Feed the set to a format, in its walk order. 0 or -errno. */
 int output_write(const struct output_format *fmt, struct output *out);
 

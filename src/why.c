@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 
+#include "output.h"
 #include "why.h"
 
 struct why_ctx {
@@ -22,10 +23,10 @@ static int print_chain(void *data, const struct modset_module *const *mods,
 
 		for (size_t i = 0; i < n; i++) {
 			json_object_array_add(names,
-					      json_object_new_string(modset_module_get_name(mods[i])));
+					      json_str(modset_module_get_name(mods[i])));
 			if (i + 1 < n)
 				json_object_array_add(kinds,
-						      json_object_new_string(modset_edge_name(edges[i])));
+						      json_str(modset_edge_name(edges[i])));
 		}
 		json_object_object_add(c, "modules", names);
 		json_object_object_add(c, "edges", kinds);
@@ -56,7 +57,7 @@ int why_print(FILE *fp, const struct modset_set *set, const char *name, bool jso
 	root = json_object_new_object();
 	w.chains = json_object_new_array();
 	json_object_object_add(root, "schema", json_object_new_int(1));
-	json_object_object_add(root, "module", json_object_new_string(modset_module_get_name(m)));
+	json_object_object_add(root, "module", json_str(modset_module_get_name(m)));
 	json_object_object_add(root, "builtin", json_object_new_boolean(modset_module_is_builtin(m)));
 	json_object_object_add(root, "load", json_object_new_boolean(modset_module_is_loaded(m)));
 	json_object_object_add(root, "chains", w.chains);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* dlopen()/dlsym() for the libraries loaded on first use (lazy.h). */
 #include <dlfcn.h>
-#include <stdio.h>
 #include <stdlib.h>
 
+#include "../log.h"
 #include "lazy.h"
 
 int lazy_open(void **handle, const char *soname)
@@ -13,7 +13,7 @@ int lazy_open(void **handle, const char *soname)
 	*handle = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
 	if (*handle)
 		return 0;
-	fprintf(stderr, "initrd-modset: error: cannot load %s: %s\n", soname, dlerror());
+	log_error("cannot load %s: %s", soname, dlerror());
 	return -1;
 }
 
@@ -25,7 +25,7 @@ void *lazy_sym(void **handle, const char *soname, const char *name)
 		exit(2);
 	p = dlsym(*handle, name);
 	if (!p) {
-		fprintf(stderr, "initrd-modset: error: %s: %s\n", soname, dlerror());
+		log_error("%s: %s", soname, dlerror());
 		exit(2);
 	}
 	return p;
