@@ -40,6 +40,18 @@
 #define EXIT_STRICT 3
 #define CPIO_HDR 110
 #define MAX_LINKS 40
+/*
+ * Bounds on what a hostile image can make --check do (past one: exit 2, naming the
+ * image and the offset). Real initramfs images are far below each: Debian's
+ * largest have some 10,000 entries and 2 MB of names, and compress 3:1 to 6:1.
+ */
+#define IMAGE_MAX (2ull << 30)		/* bytes of the image file (or pipe) */
+#define ENTRIES_MAX 1000000		/* entries in all segments */
+#define NAME_BYTES_MAX (64ull << 20)	/* bytes of entry names and link targets */
+#define SEGMENT_MAX (2ull << 30)	/* decompressed bytes of one segment, and */
+#define SEGMENT_RATIO 64		/* at most 64 times its compressed size, */
+#define SEGMENT_FLOOR (256ull << 20)	/* or 256 MiB if that is more */
+#define LINK_WORK_MAX (256ull << 20)	/* bytes of paths compared resolving links */
 
 /* ------------------------------------------------------------------------- */
 /* The image                                                                   */
@@ -75,6 +87,9 @@ struct check_image {
 	size_t n_segs, alloc_segs;
 	struct imgmod *mods; /* sorted by (kver, name, path) */
 	size_t n_mods;
+	uint64_t entries, name_bytes;
+	/* bytes of paths looked at by resolve(), which may be called on a const image */
+	uint64_t *link_work;
 };
 
 
@@ -240,6 +255,7 @@ struct rd {
 	const unsigned char *blk;
 	size_t blen, bpos;
 	uint64_t pos; /* offset in the file, or in the decompressed data */
+	uint64_t max; /* decompressed: the bytes allowed (0: none) */
 };
 
 static void rd_err(const struct rd *r, uint64_t pos, const char *fmt, ...)
@@ -283,6 +299,14 @@ static int rd_fill(struct rd *r)
 		r->blk = b;
 		r->blen = s;
 		r->bpos = 0;
+		if (r->max && r->pos + s > r->max) {
+			rd_err(r, r->max, "decompresses to more than %llu MiB (the limit of "
+					  "--check: %d times the segment, at least %llu MiB, at "
+					  "most %llu MiB)",
+			       (unsigned long long)r->max >> 20, SEGMENT_RATIO, SEGMENT_FLOOR >> 20,
+			       SEGMENT_MAX >> 20);
+			return -EBADMSG;
+		}
 	}
 	return 1;
 }
@@ -445,6 +469,17 @@ static int parse_archive(struct check_image *img, struct rd *r, size_t *entries)
 			rd_err(r, at, "corrupt cpio header (name size %lu)", namesize);
 			return -EBADMSG;
 		}
+		if (++img->entries > ENTRIES_MAX) {
+			rd_err(r, at, "more than %d entries (the limit of --check)", ENTRIES_MAX);
+			return -EBADMSG;
+		}
+		img->name_bytes += namesize + ((mode & S_IFMT) == S_IFLNK ? size : 0);
+		if (img->name_bytes > NAME_BYTES_MAX) {
+			rd_err(r, at, "more than %llu MiB of entry names and link targets (the "
+				      "limit of --check)",
+			       NAME_BYTES_MAX >> 20);
+			return -EBADMSG;
+		}
 		name = malloc(namesize);
 		if (!name)
 			return -ENOMEM;
@@ -553,6 +588,12 @@ static int read_compressed(struct check_image *img, const struct comp *c,
 	struct rd r = { .image = img->name, .seg = seg };
 	int ch, x;
 
+	r.max = (uint64_t)len * SEGMENT_RATIO;
+	if (r.max < SEGMENT_FLOOR)
+		r.max = SEGMENT_FLOOR;
+	if (r.max > SEGMENT_MAX)
+		r.max = SEGMENT_MAX;
+
 	if (!a)
 		return -ENOMEM;
 	archive_read_support_filter_all(a);
@@ -650,6 +691,15 @@ static const struct ent *resolve(const struct check_image *img, const char *path
 		const char *rest;
 		int k;
 
+		/* every look-up compares up to the path's length, and a loop under a deep
+		 * path repeats them: bounded for the whole image */
+		*img->link_work += strlen(cur);
+		if (*img->link_work > LINK_WORK_MAX) {
+			e = NULL;
+			free(cur);
+			cur = NULL;
+			break;
+		}
 		if (p == cur && (e = find_ent(img, cur)) && e->type != ENT_LINK)
 			break; /* listed as is */
 		slash = strchr(p, '/');
@@ -742,6 +792,14 @@ static int cmp_mod(const void *a, const void *b)
 }
 
 /* Sort the entries, keep the last of each path, list the modules. */
+static int link_work_error(const struct check_image *img, const char *path)
+{
+	log_error("%s: entry \"%s\": more than %llu MiB of paths compared resolving symlinks "
+		  "(the limit of --check: symlink loops under deep paths?)",
+		  img->name, path, LINK_WORK_MAX >> 20);
+	return -EBADMSG;
+}
+
 static int index_image(struct check_image *img)
 {
 	size_t n = 0;
@@ -770,8 +828,11 @@ static int index_image(struct check_image *img)
 			continue;
 		if (!module_path(e->path, &kver, &klen, m->name, sizeof(m->name)))
 			continue;
-		if (e->type == ENT_LINK && (!(t = resolve(img, e->path, NULL)) || t->type != ENT_FILE))
+		if (e->type == ENT_LINK && (!(t = resolve(img, e->path, NULL)) || t->type != ENT_FILE)) {
+			if (*img->link_work > LINK_WORK_MAX)
+				return link_work_error(img, e->path);
 			continue;
+		}
 		m->kver_buf = strndup(kver, klen);
 		if (!m->kver_buf)
 			return -ENOMEM;
@@ -797,6 +858,7 @@ void check_image_free(struct check_image *img)
 	free(img->ents);
 	free(img->segs);
 	free(img->mods);
+	free(img->link_work);
 	free(img->name);
 	free(img);
 }
@@ -811,6 +873,10 @@ static int read_all(int fd, unsigned char **data, size_t *len)
 	for (;;) {
 		ssize_t k;
 
+		if (n == cap && cap >= IMAGE_MAX) {
+			free(buf);
+			return -EFBIG;
+		}
 		if (n == cap) {
 			unsigned char *nb = realloc(buf, cap * 2);
 
@@ -911,7 +977,9 @@ int check_image_read(const char *path, struct check_image **ret)
 	int fd, r;
 
 	*ret = NULL;
-	if (!img || !(img->name = strdup(path))) {
+	if (!img || !(img->name = strdup(path)) || !(img->link_work = calloc(1, sizeof(uint64_t)))) {
+		if (img)
+			free(img->name);
 		free(img);
 		return -ENOMEM;
 	}
@@ -930,6 +998,13 @@ int check_image_read(const char *path, struct check_image **ret)
 		check_image_free(img);
 		return -EISDIR;
 	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > IMAGE_MAX) {
+		log_error("%s: offset %llu: larger than %llu MiB (the limit of --check)", path,
+			  IMAGE_MAX, IMAGE_MAX >> 20);
+		close(fd);
+		check_image_free(img);
+		return -EFBIG;
+	}
 	if (S_ISREG(st.st_mode) && st.st_size > 0) {
 		size = (size_t)st.st_size;
 		data = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -938,7 +1013,11 @@ int check_image_read(const char *path, struct check_image **ret)
 			data = NULL;
 	}
 	if (!mapped && (r = read_all(fd, &data, &size)) < 0) {
-		log_error("%s: %s", path, strerror(-r));
+		if (r == -EFBIG)
+			log_error("%s: offset %llu: larger than %llu MiB (the limit of --check)",
+				  path, IMAGE_MAX, IMAGE_MAX >> 20);
+		else
+			log_error("%s: %s", path, strerror(-r));
 		close(fd);
 		check_image_free(img);
 		return r;
@@ -1730,6 +1809,12 @@ int check_image_run(struct modset_ctx *ctx, const struct check_image *img, const
 		r = tree_missing(&c);
 	if (r < 0) {
 		status = EXIT_FAILURE;
+		goto out;
+	}
+	/* firmware look-ups resolve links too: past the bound, no verdict */
+	if (*img->link_work > LINK_WORK_MAX) {
+		link_work_error(img, "(firmware look-ups)");
+		status = EXIT_INPUT;
 		goto out;
 	}
 	for (size_t i = 0; i < c.n_items; i++) {
