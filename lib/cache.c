@@ -5,8 +5,11 @@
  *
  * One text file per module tree: DIR/modinfo-<hash of the module directory>.cache.
  * An entry is used only while the file's size, mtime, inode and device are those
- * recorded; a cache that does not parse is ignored whole, never trusted. Writes go
- * to a temporary file renamed over the old one, so readers never see half a cache.
+ * recorded; a cache that does not parse is ignored whole, never trusted, and so is
+ * one that another user could have written: a cache file, or a cache directory, not
+ * owned by the effective user or writable by group or others (a shared --cache-dir,
+ * a HOME kept under sudo) is neither read nor written. Writes go to a temporary
+ * file renamed over the old one, so readers never see half a cache.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +52,25 @@ static bool entry_matches(const struct cache_entry *e, const struct stat *st)
 	return e->size == (uint64_t)st->st_size && e->mtime_ns == ns(&st->st_mtim) &&
 	       e->ctime_ns == ns(&st->st_ctim) && e->ino == (uint64_t)st->st_ino &&
 	       e->dev == (uint64_t)st->st_dev;
+}
+
+/* Ours alone: owned by the effective user, writable by nobody else. */
+static bool trusted(const struct stat *st)
+{
+	return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static bool dir_trusted(struct modset_ctx *ctx)
+{
+	struct stat st;
+
+	if (stat(ctx->cache_dir, &st) < 0)
+		return errno == ENOENT; /* made by cache_flush(), 0700 */
+	if (S_ISDIR(st.st_mode) && trusted(&st))
+		return true;
+	INFO(ctx, "%s: not owned by this user, or writable by others: cache not used\n",
+	     ctx->cache_dir);
+	return false;
 }
 
 static char *cache_path(const struct modset_ctx *ctx)
@@ -165,13 +187,19 @@ static void cache_load(struct modset_ctx *ctx)
 	int fd;
 
 	c->loaded = true;
-	path = cache_path(ctx);
+	c->untrusted = !dir_trusted(ctx);
+	path = c->untrusted ? NULL : cache_path(ctx);
 	if (!path)
 		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno != ENOENT)
 			DBG(ctx, "%s: %s; cache not used\n", path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !trusted(&st)) {
+		close(fd);
+		INFO(ctx, "%s: not owned by this user, or writable by others: ignored\n", path);
 		return;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size < mlen ||
@@ -337,6 +365,10 @@ void cache_flush(struct modset_ctx *ctx)
 	int fd, r = 0;
 
 	if (!ctx->cache_dir || !c->dirty)
+		return;
+	if (!c->loaded)
+		cache_load(ctx);
+	if (c->untrusted)
 		return;
 	c->dirty = false;
 	path = cache_path(ctx);

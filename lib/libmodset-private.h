@@ -296,6 +296,7 @@ size_t modinfo_size_max(void);
 struct stat;
 struct modset_cache {
 	bool loaded, dirty;
+	bool untrusted;	     /* another user could write it: not used */
 	void *map;	     /* the cache file, mapped */
 	size_t map_size;
 	const char *data, *end; /* its entry lines, sorted by relpath */
