@@ -42,9 +42,11 @@ TOOLS="$TOOLS strace"
 # The generators the hook tests (tests/cli/hook-*.sh) build real images with:
 # Debian packages both (dracut-core, initramfs-tools), so apt-get systems get them.
 # The Debian 13 root of the kmod 34 tests (tests/trixie-root.sh) is made with
-# debootstrap.
+# debootstrap. The real mkinitcpio of tests/cli/hook-mkinitcpio.sh (upstream's
+# release, not packaged in Debian) runs with bash, gawk (Arch's awk), busybox
+# (busybox-static: its base hook's busybox) and bsdtar (libarchive-tools).
 if command -v apt-get >/dev/null 2>&1; then
-	TOOLS="$TOOLS dracut mkinitramfs debootstrap"
+	TOOLS="$TOOLS dracut mkinitramfs debootstrap bash gawk busybox bsdtar"
 fi
 
 missing=""
@@ -77,6 +79,7 @@ if command -v apt-get >/dev/null 2>&1; then
 		libarchive-dev check \
 		kmod xz-utils zstd libarchive-tools cpio gzip bzip2 lz4 \
 		dracut-core initramfs-tools debootstrap \
+		bash gawk busybox-static \
 		valgrind strace >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
 	$SUDO dnf install -y gcc make pkgconf-pkg-config kmod-devel libzstd-devel xz-devel \

@@ -93,3 +93,47 @@ check_images() {
 		cat "$plain.check"
 	fi
 }
+
+# mkinitcpio_tarball: the path of upstream's mkinitcpio release the mkinitcpio
+# test runs: $MKINITCPIO_TARBALL, else shared/vendor/mkinitcpio-41.tar.gz
+# beside the source tree (../shared), or beside the main clone when the source
+# tree is a git worktree of it; fails when there is none
+mkinitcpio_tarball() {
+	if [ -n "${MKINITCPIO_TARBALL:-}" ]; then
+		[ -f "$MKINITCPIO_TARBALL" ] && echo "$MKINITCPIO_TARBALL"
+		return
+	fi
+	common=$(git -C "$SRCDIR" rev-parse --path-format=absolute --git-common-dir 2> /dev/null)
+	for tb in "$SRCDIR/../shared/vendor/mkinitcpio-41.tar.gz" \
+		${common:+"${common%/*}/../shared/vendor/mkinitcpio-41.tar.gz"}; do
+		[ -f "$tb" ] && echo "$tb" && return 0
+	done
+	return 1
+}
+
+# mkinitcpio_prepare TARBALL DIR: extract the release into DIR (removed first)
+# and make it run from there on Debian, as meson would install it: its @VARS@
+# substituted (Debian 12's meson is too old to configure it), INITCPIO_LIBDIR =
+# DIR (functions, init, install/ and hooks/ stay where the source has them),
+# PATH with the sbin directories (Debian's depmod, blkid, switch_root) and,
+# first, DIR/bin holding awk = gawk (Arch's awk; Debian's default mawk cannot
+# printf a NUL, which build_image's awk needs), and install/base taking busybox
+# from busybox-static (/bin/busybox) instead of Arch's
+# /usr/lib/initcpio/busybox. Only the copy in DIR is changed.
+mkinitcpio_prepare() {
+	tb=$1 dir=$2
+	rm -rf "$dir" && mkdir -p "$dir" || return 1
+	tar -xzf "$tb" -C "$dir" --strip-components=1 || return 1
+	if [ ! -f "$dir/mkinitcpio" ] || [ ! -f "$dir/functions" ] || [ ! -f "$dir/install/base" ]; then
+		echo "mkinitcpio_prepare: $tb is not a mkinitcpio source release" >&2
+		return 1
+	fi
+	ver=$(tar -tzf "$tb" | sed -n '1s|^mkinitcpio-\([^/]*\)/.*|\1|p')
+	bb=$(command -v busybox || echo /bin/busybox)
+	mkdir -p "$dir/bin" && ln -s "$(command -v gawk)" "$dir/bin/awk" || return 1
+	sed -i -e "s|@VERSION@|${ver:-unknown}|g" -e "s|@INITCPIO_LIBDIR@|$dir|g" \
+		-e "s|@SYSCONFDIR@|$dir/etc|g" -e "s|@INITCPIO_SYSCONFDIR@|$dir/etc/initcpio|g" \
+		-e "s|@BINDIR@|$dir/bin:/usr/bin:/usr/sbin:/sbin|g" \
+		"$dir/mkinitcpio" "$dir/functions" "$dir/lsinitcpio" || return 1
+	sed -i "s|/usr/lib/initcpio/busybox|$bb|g" "$dir/install/base"
+}

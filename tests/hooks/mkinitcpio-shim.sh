@@ -12,12 +12,13 @@
 # CONFIG   mkinitcpio.conf; CONFIG.d/*.conf are appended to it in version
 #          order, as mkinitcpio does with /etc/mkinitcpio.conf.d
 # LOG      one line per call: "add_module NAME", "add_file SRC [DEST]",
-#          "add_firmware FW", "error MSG", "warning MSG"
+#          "add_firmware FW", "error MSG", "warning MSG", "die" (after its error line)
 #
 # add_module checks, as mkinitcpio's does through modinfo, that NAME is a
 # module file of the tree: a name that is not is an error ("module not found").
 # Exit status: 0, or 1 when the build had errors (mkinitcpio's _builderrors:
-# a failing add_* function, or a hook that counts its own error).
+# a failing add_* function, or a hook that counts its own error) or a hook
+# called die (mkinitcpio's fatal error: it stops before writing the image).
 # (no set -u: mkinitcpio runs hooks without it)
 # shellcheck disable=SC2317 # functions called by the hook
 
@@ -86,6 +87,13 @@ error() {
     # shellcheck disable=SC2059
     _record "error $(printf "$m" "$@")"
     return 1
+}
+
+# mkinitcpio's die: error, then cleanup 1 (exit before any image is written)
+die() {
+    error "$@"
+    _record "die"
+    exit 1
 }
 
 add_module() {
