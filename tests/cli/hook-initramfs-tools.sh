@@ -12,8 +12,9 @@
 # mkinitramfs' depmod), with firmware; without the hook the same image lacks
 # the weak deps and the builtin's softdep targets (and initrd-modset --check,
 # when built in, tells them apart); a failing initrd-modset stops mkinitramfs
-# (no image). Then the hook alone, in mkinitramfs' environment: every root
-# source, and a missing program.
+# (no image); nvme as a root of the hook brings its hidden dependency vmd
+# (mkinitramfs' table), as nvme in CONFDIR/modules does. Then the hook alone,
+# in mkinitramfs' environment: every root source, and a missing program.
 # Needs root, or sudo -n, for the namespace. Judged by its exit status (no
 # .expected): skipped, passing, only when mkinitramfs is not installed.
 . "$SRCDIR/tests/cli/lib.sh"
@@ -26,6 +27,7 @@ for t in unshare lsinitramfs unmkinitramfs; do
 	}
 done
 D=$(demo_tree) || exit 1
+H=$(hidden_tree) || exit 1
 kver=6.12.0-demo
 
 # confdir DIR MODULES-LINES [HOOK]: an initramfs-tools configuration directory
@@ -49,6 +51,13 @@ EOF
 confdir "$T/hooked" "ext4" hook
 confdir "$T/plain" "xe
 ext4"
+# nvme's hidden dependency vmd (hidden_dep_add_modules), on the tree that has
+# it: nvme in CONFDIR/modules (mkinitramfs' own), nvme a root of the hook only
+confdir "$T/hidmods" "xe
+ext4
+nvme"
+confdir "$T/hidhook" "" hook
+printf 'xe\next4\nnvme\n' > "$T/hidhook/initrd-modset.conf"
 rm -rf "$T/bad" && cp -a "$T/demo" "$T/bad"
 rm "$T/bad/lib/modules/$kver/modules.dep.bin"
 mkdir -p "$T/tmp"
@@ -68,7 +77,8 @@ start=$(date +%s)
 # shellcheck disable=SC2086 # $pre: a command prefix, or nothing
 $pre env INITRD_MODSET="$MODSET" XDG_CACHE_HOME="$XDG_CACHE_HOME" \
 	unshare -m sh "$SRCDIR/tests/hooks/initramfs-tools-ns.sh" "$T" "$kver" \
-	"hooked:$T/hooked:$D" "plain:$T/plain:$D" "bad:$T/hooked:$T/bad/lib/modules/$kver" ||
+	"hooked:$T/hooked:$D" "plain:$T/plain:$D" "bad:$T/hooked:$T/bad/lib/modules/$kver" \
+	"hidmods:$T/hidmods:$H" "hidhook:$T/hidhook:$H" ||
 	{
 		echo "FAIL: could not run mkinitramfs in a private mount namespace"
 		exit 1
@@ -140,6 +150,35 @@ else
 	else
 		ok "no image written"
 	fi
+fi
+done_checks
+
+# Hidden dependencies (initramfs-tools' table: nvme -> vmd): the hook's roots
+# get them as CONFDIR/modules does, through the closure of vmd
+for run in hidmods hidhook; do
+	rc=$(cat "$T/$run.rc")
+	if [ "$rc" = 0 ] && [ -s "$T/$run.img" ]; then
+		lsinitramfs "$T/$run.img" | modfiles > "$T/$run.list"
+		if has "$T/$run.list" vmd.ko; then
+			ok "mkinitramfs ($run: nvme in $([ $run = hidmods ] && echo modules || echo initrd-modset.conf)): vmd in the image"
+		else
+			fail "mkinitramfs ($run: nvme in $([ $run = hidmods ] && echo modules || echo initrd-modset.conf)): vmd not in the image"
+		fi
+	else
+		fail "mkinitramfs ($run): exit status $rc"
+		cat "$T/$run.log"
+	fi
+done
+done_checks
+demo=$D D=$H
+expect_closure "$T/hidhook.list" /dev/null "hooked image, roots xe ext4 nvme (hook only)" \
+	xe ext4 nvme vmd
+D=$demo
+if grep -q '^initrd-modset: hidden dependencies (hidden_dep_add_modules): vmd$' "$T/hidhook.log"; then
+	ok "the hook reports it: $(grep -m1 '^initrd-modset: hidden dependencies' "$T/hidhook.log")"
+else
+	fail "the hook does not say it added vmd for nvme"
+	cat "$T/hidhook.log"
 fi
 done_checks
 

@@ -31,12 +31,39 @@ skip_without() {
 	fi
 }
 
-# demo_tree: build the example tree (examples/demo.spec) into $T/demo; print
-# its module directory
-demo_tree() {
-	sh "$SRCDIR/tests/mkfixture.sh" "$SRCDIR/examples/demo.spec" "$T/demo" > /dev/null ||
+# spec_tree SPEC NAME: build the tree of SPEC into $T/NAME (indexed by the
+# depmod of $KMOD_ROOT when set: tests/mkfixture.sh) and print its module
+# directory; with HOOK_TREES_BUILT=1 (a test run inside the Debian 13 root,
+# where there is no compiler: hook-*-trixie.sh built them), only print it
+spec_tree() {
+	if [ "${HOOK_TREES_BUILT:-}" != 1 ]; then
+		sh "$SRCDIR/tests/mkfixture.sh" "$1" "$T/$2" > /dev/null || return 1
+	fi
+	d=$(echo "$T/$2"/lib/modules/*)
+	[ -f "$d/modules.dep" ] || {
+		echo "spec_tree: no tree in $T/$2" >&2
 		return 1
-	echo "$T/demo/lib/modules/6.12.0-demo"
+	}
+	echo "$d"
+}
+
+# demo_tree: the example tree (examples/demo.spec) in $T/demo; prints its
+# module directory
+demo_tree() {
+	spec_tree "$SRCDIR/examples/demo.spec" demo
+}
+
+# hidden_tree: the example tree with vmd (nvme's hidden dependency in
+# initramfs-tools' table, hidden_dep_add_modules) in $T/hidden; prints its
+# module directory
+hidden_tree() {
+	if [ "${HOOK_TREES_BUILT:-}" != 1 ]; then
+		{
+			cat "$SRCDIR/examples/demo.spec"
+			echo "module vmd dir=kernel/drivers/pci/controller comp=xz imports=kmalloc,pci_register_driver alias=pci:v00008086d0000467Fsv*sd*bc*sc*i*"
+		} > "$T/hidden.spec"
+	fi
+	spec_tree "$T/hidden.spec" hidden
 }
 
 # modfiles: the module files among the paths on stdin, relative to
