@@ -7,12 +7,12 @@
 # files linked, plus this module): nothing is installed into /usr/lib/dracut.
 # Roots come from --add-drivers and from initrd_modset_roots in a conf.d file.
 # Checked: the image holds exactly the closure, with dracut's depmod index;
-# without the module the same image lacks the weak deps and the builtin's
-# softdep targets; --omit-drivers cuts what is reached through the omitted
+# without the module the same image lacks the builtin's softdep targets (and
+# with dracut 059 the weak deps, which dracut-ng adds itself); --omit-drivers cuts what is reached through the omitted
 # module; initrd-modset --check (when built in) accepts the image and rejects
 # the one built without; a failing initrd-modset stops dracut (no image).
 # Judged by its exit status (no .expected): skipped, passing, only when dracut
-# is not installed.
+# is not installed. hook-dracut-trixie.sh runs it in the Debian 13 root.
 . "$SRCDIR/tests/cli/lib.sh"
 . "$SRCDIR/tests/hooks/lib.sh"
 skip_without dracut
@@ -79,23 +79,8 @@ fi
 done_checks
 
 expect_closure "$T/hooked.list" "$T/plain.list" "hooked image" xe ext4
-for m in pmt_telemetry.ko pmt_class.ko crc32c-intel.ko crc32c_generic.ko; do
-	if has "$T/hooked.list" "$m"; then
-		ok "hooked image has $m"
-	else
-		fail "hooked image lacks $m"
-	fi
-	if has "$T/plain.list" "$m"; then
-		fail "image without the module has $m (the comparison shows nothing)"
-	else
-		ok "image without the module lacks $m"
-	fi
-done
-if comm -23 "$T/plain.list" "$T/hooked.list" | grep -q .; then
-	fail "the image without the module has modules the hooked one lacks"
-else
-	ok "the hooked image has every module of the image without it"
-fi
+compare_lists "$T/hooked.list" "$T/plain.list" dracut \
+	pmt_telemetry.ko pmt_class.ko crc32c-intel.ko crc32c_generic.ko
 # dracut's depmod ran over the image, weak deps included
 cpio -i --quiet --to-stdout "usr/lib/modules/$kver/modules.dep" < "$T/hooked.img" > "$T/hooked.dep"
 if grep -q '^kernel/drivers/platform/x86/intel/pmt/pmt_telemetry.ko.zst: .*pmt_class' "$T/hooked.dep"; then
@@ -162,8 +147,10 @@ else
 fi
 if mkimage nobin "$T/nobin.d" "$D" -m "base initrd-modset" --add-drivers xe; then
 	fail "dracut succeeded without the program (-m initrd-modset)"
-elif grep -q "dracut module 'initrd-modset' cannot be found or installed" "$T/nobin.log"; then
-	ok "program missing, -m initrd-modset: dracut fails (module cannot be installed)"
+elif grep -q -e "dracut module 'initrd-modset' cannot be found or installed" \
+	-e "Module 'initrd-modset' cannot be installed" "$T/nobin.log" && [ ! -e "$T/nobin.img" ]; then
+	# dracut 059 says the former, dracut-ng the latter
+	ok "program missing, -m initrd-modset: dracut fails, no image (module cannot be installed)"
 else
 	fail "program missing, -m initrd-modset: no message"
 	cat "$T/nobin.log"

@@ -33,10 +33,10 @@ skip_without() {
 
 # spec_tree SPEC NAME: build the tree of SPEC into $T/NAME (indexed by the
 # depmod of $KMOD_ROOT when set: tests/mkfixture.sh) and print its module
-# directory; with HOOK_TREES_BUILT=1 (a test run inside the Debian 13 root,
-# where there is no compiler: hook-*-trixie.sh built them), only print it
+# directory; with HOOK_IN_TRIXIE=1 (a test run by in_trixie inside the Debian
+# 13 root, where there is no compiler: in_trixie built them), only print it
 spec_tree() {
-	if [ "${HOOK_TREES_BUILT:-}" != 1 ]; then
+	if [ "${HOOK_IN_TRIXIE:-}" != 1 ]; then
 		sh "$SRCDIR/tests/mkfixture.sh" "$1" "$T/$2" > /dev/null || return 1
 	fi
 	d=$(echo "$T/$2"/lib/modules/*)
@@ -57,7 +57,7 @@ demo_tree() {
 # initramfs-tools' table, hidden_dep_add_modules) in $T/hidden; prints its
 # module directory
 hidden_tree() {
-	if [ "${HOOK_TREES_BUILT:-}" != 1 ]; then
+	if [ "${HOOK_IN_TRIXIE:-}" != 1 ]; then
 		{
 			cat "$SRCDIR/examples/demo.spec"
 			echo "module vmd dir=kernel/drivers/pci/controller comp=xz imports=kmalloc,pci_register_driver alias=pci:v00008086d0000467Fsv*sd*bc*sc*i*"
@@ -92,6 +92,38 @@ expect_closure() {
 	else
 		fail "$what: the modules differ from the closure of $* (< closure, > image):"
 		diff "$list.want" "$list"
+	fi
+}
+
+# compare_lists HOOKED PLAIN WHO MODULE-FILE...: the image built with the hook
+# (its modfiles list HOOKED) has each MODULE-FILE (e.g. pmt_telemetry.ko) and
+# every module of the one built without it (PLAIN); whether PLAIN has each is
+# reported (WHO, the generator, may add some itself: dracut-ng's and
+# initramfs-tools 0.148's dracut-install add weak deps, mkinitcpio the softdeps
+# of a builtin in MODULES), but PLAIN must lack at least one, or the
+# comparison shows nothing
+compare_lists() {
+	hooked=$1 plain=$2 who=$3
+	shift 3
+	lacks=0
+	for m; do
+		if has "$hooked" "$m"; then
+			ok "hooked image has $m"
+		else
+			fail "hooked image lacks $m"
+		fi
+		if has "$plain" "$m"; then
+			ok "image without the hook has $m too ($who adds it itself)"
+		else
+			ok "image without the hook lacks $m"
+			lacks=$((lacks + 1))
+		fi
+	done
+	[ $lacks -gt 0 ] || fail "the image without the hook has every one of $*: the comparison shows nothing"
+	if comm -23 "$plain" "$hooked" | grep -q .; then
+		fail "the image without the hook has modules the hooked one lacks"
+	else
+		ok "the hooked image has every module of the image without it"
 	fi
 }
 
@@ -163,4 +195,38 @@ mkinitcpio_prepare() {
 		-e "s|@BINDIR@|$dir/bin:/usr/bin:/usr/sbin:/sbin|g" \
 		"$dir/mkinitcpio" "$dir/functions" "$dir/lsinitcpio" || return 1
 	sed -i "s|/usr/lib/initcpio/busybox|$bb|g" "$dir/install/base"
+}
+
+# in_trixie TEST TREE-FUNCTION...: run tests/cli/TEST inside the Debian 13 root
+# of tests/trixie-root.sh (dracut-ng, initramfs-tools 0.148, kmod 34), with
+# this build's initrd-modset (built on the host) running there: the trees are
+# built here first by the TREE-FUNCTIONs (demo_tree, hidden_tree), indexed by
+# the root's depmod (KMOD_ROOT), since the root has no compiler; the source
+# tree, the build directory and $T are bound at their own paths
+# (tests/trixie-run.sh). The test sees HOOK_IN_TRIXIE=1: its trees are
+# built, and it runs in a private mount namespace already. SKIP (exit 77) when
+# the root cannot be had; exits with the test's status.
+in_trixie() {
+	test=$1
+	shift
+	root=$(sh "$SRCDIR/tests/trixie-root.sh" 2> "$T/trixie-root.err")
+	rc=$?
+	if [ $rc = 77 ]; then
+		echo "SKIP: no Debian 13 root for $test: $(sed 's/^trixie-root: SKIP: //' "$T/trixie-root.err" | tail -n 1)"
+		exit 77
+	elif [ $rc != 0 ] || [ -z "$root" ]; then
+		echo "FAIL: tests/trixie-root.sh: exit status $rc"
+		cat "$T/trixie-root.err"
+		exit 1
+	fi
+	for f; do
+		KMOD_ROOT=$root "$f" > /dev/null || {
+			echo "FAIL: $f: cannot build the tree with the depmod of $root"
+			exit 1
+		}
+	done
+	echo "Debian 13 root: $(basename "$root")"
+	sh "$SRCDIR/tests/trixie-run.sh" "$root" -b "$SRCDIR" -b "$BUILDDIR" -b "$T" -- \
+		env HOOK_IN_TRIXIE=1 sh "$SRCDIR/tests/cli/$test"
+	exit $?
 }
