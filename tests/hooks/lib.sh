@@ -203,7 +203,10 @@ mkinitcpio_prepare() {
 # built here first by the TREE-FUNCTIONs (demo_tree, hidden_tree), indexed by
 # the root's depmod (KMOD_ROOT), since the root has no compiler; the source
 # tree, the build directory and $T are bound at their own paths
-# (tests/trixie-run.sh). The test sees HOOK_IN_TRIXIE=1: its trees are
+# (tests/trixie-run.sh); libraries of the program that the root lacks (the
+# sanitizer runtimes of SANITIZE=1) come from the host, and under VALGRIND=1
+# the program runs without valgrind, which the root lacks (a note says so).
+# The test sees HOOK_IN_TRIXIE=1: its trees are
 # built, and it runs in a private mount namespace already. SKIP (exit 77) when
 # the root cannot be had; exits with the test's status.
 in_trixie() {
@@ -226,7 +229,22 @@ in_trixie() {
 		}
 	done
 	echo "Debian 13 root: $(basename "$root")"
+	# valgrind (VALGRIND=1 wraps $MODSET in it) is not in the root: the
+	# program itself runs there
+	if [ -n "${MODSET_UNWRAPPED:-}" ]; then
+		echo "note: valgrind is not in the Debian 13 root: initrd-modset runs there without it"
+		MODSET=$MODSET_UNWRAPPED
+	fi
+	# libraries of the program the root lacks (SANITIZE=1: gcc's libasan and
+	# libubsan) are copied from the host into $T/host-libs
+	mkdir -p "$T/host-libs"
+	ldd "$MODSET" 2> /dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+		while IFS= read -r lib; do
+			[ -e "$root$lib" ] || cp -L "$lib" "$T/host-libs/"
+		done
 	sh "$SRCDIR/tests/trixie-run.sh" "$root" -b "$SRCDIR" -b "$BUILDDIR" -b "$T" -- \
-		env HOOK_IN_TRIXIE=1 sh "$SRCDIR/tests/cli/$test"
+		env HOOK_IN_TRIXIE=1 MODSET="$MODSET" \
+		LD_LIBRARY_PATH="$T/host-libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+		sh "$SRCDIR/tests/cli/$test"
 	exit $?
 }
