@@ -34,12 +34,12 @@ B           ?= build
 endif
 
 # Evaluated when used, so that `make check` can install packages first.
-# libkmod: the header only. The library loads libkmod.so.2 on first use (lib/kmod.c);
-# only tests that call libkmod themselves link it.
+# libkmod: the library neither links nor loads it (it reads the tree itself); only
+# tests that compare with libkmod use it.
 KMOD_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libkmod)
 KMOD_LIBS    = $(shell $(PKG_CONFIG) --libs libkmod)
 # lib/decompress.c: the decompressors' headers only; the libraries are loaded with
-# dlopen() (lib/ links libkmod alone). zlib (.ko.gz) is optional.
+# dlopen(). zlib (.ko.gz) is optional.
 DECOMP_CFLAGS = $(shell $(PKG_CONFIG) --cflags liblzma libzstd) \
 	$(shell $(PKG_CONFIG) --exists zlib && echo -DHAVE_ZLIB $$($(PKG_CONFIG) --cflags zlib))
 FRONT_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c libarchive libzstd liblzma)
@@ -83,7 +83,7 @@ deps:
 
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden $(KMOD_CFLAGS) $(DECOMP_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden $(DECOMP_CFLAGS) -c -o $@ $<
 
 $(B)/src/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -106,7 +106,7 @@ $(LIBA): $(LIB_OBJ)
 # the shared library.
 # libarchive and json-c are not linked but loaded on first use (src/dl/): libarchive
 # brings a dozen libraries whose start-up relocations cost more than a single-root
-# resolve, and neither is needed to print a list. libkmod likewise (lib/kmod.c).
+# resolve, and neither is needed to print a list.
 LAZY_OBJ := $(B)/src/dl/lazy.o $(B)/src/dl/archive.o $(B)/src/dl/json.o $(B)/src/dl/lzma.o
 $(BIN): $(SRC_OBJ) $(LAZY_OBJ) $(LIBA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(SRC_OBJ) $(LAZY_OBJ) $(LIBA) \
@@ -127,9 +127,9 @@ $(B)/libmodset.pc: lib/libmodset.pc.in Makefile
 	$(call gen_pc) > $@
 
 # Unit tests link the library objects statically, so they can reach file-local
-# behaviour through the private header too. Like the tool, they do not link libkmod:
-# the library loads it. check-modinfo does, to compare the library's .modinfo reader
-# with libkmod's kmod_module_get_info().
+# behaviour through the private header too. Like the tool, they do not link libkmod,
+# but check-modinfo, to compare the library's .modinfo reader with libkmod's
+# kmod_module_get_info().
 $(B)/tests/check-modinfo: TEST_KMOD_LIBS = $(KMOD_LIBS)
 $(B)/tests/check-%: tests/check-%.c tests/check-common.h $(LIBA)
 	@mkdir -p $(@D)

@@ -167,41 +167,10 @@ static int add_weak_list(struct modset_set *set, struct modset_module *m, const 
 	return r;
 }
 
-/* libkmod >= 33 reads the same sources as we do (modules.weakdep; the configuration
- * it is given is empty); its answer is taken too. Asked only on a tree that has
- * modules.weakdep (depmod >= 33), and only when the system's libkmod has the call:
- * otherwise our readers (modprobe.d, modules.weakdep, modinfo) are authoritative, and
- * libkmod is not loaded for this. */
-static int kmod_weak_edges(struct modset_set *set, struct modset_module *m)
-{
-	struct kmod_module *km = NULL;
-	struct kmod_list *list = NULL, *l;
-	struct kmod_ctx *kctx;
-	int r;
-
-	if (!libkmod_has_weakdeps(set->ctx))
-		return 0;
-	r = tree_kmod(set->ctx, &kctx);
-	if (r < 0)
-		return r;
-	r = sym_kmod_module_new_from_name(kctx, m->name, &km);
-	if (r < 0)
-		return r;
-	if (sym_kmod_module_get_weakdeps(km, &list) == 0)
-		sym_kmod_list_foreach(l, list)
-		{
-			struct kmod_module *w = sym_kmod_module_get_module(l);
-
-			if (r == 0)
-				r = add_targets(set, m, sym_kmod_module_get_name(w),
-						MODSET_EDGE_WEAK, false, &m->weak);
-			sym_kmod_module_unref(w);
-		}
-	sym_kmod_module_unref_list(list);
-	sym_kmod_module_unref(km);
-	return r;
-}
-
+/* Weak edges of @m: every matching weakdep line (modprobe.d, modules.weakdep), merged
+ * as softdep lines are (libkmod's kmod_module_get_weakdeps keeps only the first), then
+ * the module's own weakdep= values when they are read (see phase_image) and a
+ * builtin's from modules.builtin.modinfo. */
 static int weak_edges(struct modset_set *set, struct modset_module *m)
 {
 	const struct modset_config *cfg = &set->ctx->cfg;
@@ -218,9 +187,68 @@ static int weak_edges(struct modset_set *set, struct modset_module *m)
 	b = m->builtin ? hmap_get(&cfg->builtin_by_name, m->name) : NULL;
 	if (r == 0 && b)
 		r = add_weak_list(set, m, &b->weakdep);
-	if (r == 0 && set->ctx->cfg.have_modules_weakdep)
-		r = kmod_weak_edges(set, m);
 	return r;
+}
+
+/* The kernel's weakdep= modinfo key, MODULE_WEAKDEP(), came with Linux 6.11 (commit
+ * 61842868de13, "module: create weak dependecies", merged after 6.10). */
+#define WEAKDEP_SINCE_MAJOR 6
+#define WEAKDEP_SINCE_MINOR 11
+
+/* The "MAJOR.MINOR" a kernel release starts with: 0, or -EINVAL if it does not. */
+static int release_version(const char *s, unsigned long *major, unsigned long *minor)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	*major = strtoul(s, &end, 10);
+	if (end[0] != '.' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	*minor = strtoul(end + 1, NULL, 10);
+	return 0;
+}
+
+/* Whether the tree's module files may hold weakdep= values: not for a kernel older
+ * than 6.11, known from the module directory's name or, when that is no release, from
+ * the vermagic of a module of @set (its first "MAJOR.MINOR"); when neither tells, they
+ * may. Decided once for a context. */
+static bool modinfo_may_have_weakdep(struct modset_set *set)
+{
+	struct modset_ctx *ctx = set->ctx;
+	_cleanup_free_ char *vermagic = NULL;
+	const char *release = ctx->kver;
+	unsigned long major, minor;
+	bool newer;
+
+	if (ctx->modinfo_weakdep)
+		return ctx->modinfo_weakdep > 0;
+	if (release_version(release, &major, &minor) < 0) {
+		/* one file: the first module of the set that is one */
+		for (size_t i = 0; i < set->mods.n; i++) {
+			const struct modset_module *m = set->mods.v[i];
+
+			if (m->builtin || !m->path)
+				continue;
+			/* unreadable: not known (the batch reports it) */
+			(void)modinfo_read_vermagic(m->path, &vermagic);
+			break;
+		}
+		release = vermagic;
+	}
+	if (release_version(release, &major, &minor) < 0) {
+		DBG(ctx, "%s: kernel version unknown: module files are read for weak "
+			 "deps\n", ctx->moddir);
+		ctx->modinfo_weakdep = 1;
+		return true;
+	}
+	newer = major > WEAKDEP_SINCE_MAJOR ||
+		(major == WEAKDEP_SINCE_MAJOR && minor >= WEAKDEP_SINCE_MINOR);
+	ctx->modinfo_weakdep = newer ? 1 : -1;
+	if (!newer)
+		DBG(ctx, "%s: kernel %lu.%lu has no MODULE_WEAKDEP: module files are not "
+			 "read for weak deps\n", ctx->moddir, major, minor);
+	return newer;
 }
 
 static int read_modinfo(struct modset_set *set, struct modset_module **mods, size_t n,
@@ -312,7 +340,10 @@ static int phase_load(struct modset_set *set)
 static int phase_image(struct modset_set *set)
 {
 	bool weak = !set->compat && !(set->flags & MODSET_RESOLVE_NO_WEAK);
-	bool weak_from_modinfo = weak && !set->ctx->cfg.have_modules_weakdep;
+	/* With modules.weakdep, depmod wrote the modules' weakdep= there (and kmod reads
+	 * them from there only): module files are read only for what needs them. */
+	bool weak_from_modinfo = weak && !set->ctx->cfg.have_modules_weakdep &&
+				 modinfo_may_have_weakdep(set);
 	bool modinfo = weak_from_modinfo || (set->flags & MODSET_RESOLVE_MODINFO);
 	size_t done = 0;
 

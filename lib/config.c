@@ -85,13 +85,11 @@ static int conf_add_path(struct modset_ctx *ctx, struct conf_file **files, size_
 	for (int i = 0; i < k; i++) {
 		const char *name = ents[i]->d_name;
 
-		/* kmod < 33 (the libkmod without weakdep support) also reads *.alias. Only
-		 * such a file makes us load libkmod, to know which one the system has;
-		 * without libkmod, as current kmod: not read. */
+		/* kmod < 33 also reads *.alias. Which kmod the target has is told by the
+		 * tree: depmod >= 33 always writes modules.weakdep. */
 		if (r == 0 && name[0] != '.' &&
 		    (has_suffix(name, ".conf") ||
-		     (has_suffix(name, ".alias") && dlopen_libkmod(ctx, LOG_DEBUG) == 0 &&
-		      !sym_kmod_module_get_weakdeps))) {
+		     (has_suffix(name, ".alias") && !ctx->cfg.have_modules_weakdep))) {
 			char *p = path_join(path, name);
 
 			if (!p)
@@ -469,9 +467,16 @@ static const char *const default_dirs[] = { "etc/modprobe.d", "run/modprobe.d",
 int config_load(struct modset_ctx *ctx)
 {
 	struct conf_file *files = NULL;
+	_cleanup_free_ char *weakdep_file = path_join(ctx->moddir, "modules.weakdep");
+	struct stat st;
 	size_t n = 0;
 	int r = 0;
 
+	if (!weakdep_file)
+		return -ENOMEM;
+	/* Known before the directories are read: it decides whether *.alias files are. */
+	ctx->cfg.have_modules_weakdep =
+		stat(weakdep_file, &st) == 0 && S_ISREG(st.st_mode);
 	if (ctx->config_paths) {
 		for (char **p = ctx->config_paths; *p && r == 0; p++)
 			r = conf_add_path(ctx, &files, &n, *p, true);
@@ -489,17 +494,14 @@ int config_load(struct modset_ctx *ctx)
 	for (size_t i = 0; i < 2 && r == 0; i++) {
 		const char *name = i == 0 ? "modules.softdep" : "modules.weakdep";
 		char *p = path_join(ctx->moddir, name);
-		struct stat st;
 
 		if (!p)
 			r = -ENOMEM;
-		else if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+		else if (i == 1 ? !ctx->cfg.have_modules_weakdep
+				: stat(p, &st) < 0 || !S_ISREG(st.st_mode))
 			free(p);
-		else {
-			if (i == 1)
-				ctx->cfg.have_modules_weakdep = true;
+		else
 			r = conf_add(&files, &n, p);
-		}
 	}
 	if (r == 0 && n > 1)
 		qsort(files, n, sizeof(*files), cmp_conf_file);

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <syslog.h>
 
-#include <libkmod.h>
-
 #include "libmodset.h"
 
 #define MODSET_EXPORT __attribute__((visibility("default")))
@@ -145,7 +143,7 @@ struct modset_config {
 	struct strv blacklist; /* normalized module names */
 	struct strv install;   /* patterns of modules with an install command */
 	struct rule_index softdep_index, weakdep_index;
-	bool have_modules_weakdep;
+	bool have_modules_weakdep; /* the tree has one: depmod, so kmod, >= 33 */
 	bool builtins_loaded;
 	struct ptrv builtins; /* struct builtin_info *, in file order */
 	struct hmap builtin_by_name;
@@ -273,6 +271,7 @@ struct modinfo_job {
 	const char *path;    /* in */
 	const char *relpath; /* in: key in the cache */
 	struct strv weakdep, firmware; /* out */
+	struct strv *vermagic;	       /* in: for vermagic= values too, or NULL */
 	int err;		       /* out: 0 or -errno */
 	const char *why;	       /* out: with err, a static reason, or NULL */
 	bool cached;		       /* out: answered by the cache */
@@ -287,8 +286,12 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
 int modinfo_parse(const unsigned char *p, size_t size, struct strv *weakdep,
 		  struct strv *firmware, const char **why);
 /* Read one module file (any compression) with @d, at most @max bytes decompressed;
- * fills job->weakdep, job->firmware, or returns -errno with job->why. */
+ * fills job->weakdep, job->firmware (and *job->vermagic), or returns -errno with
+ * job->why. */
 int modinfo_read_file(struct decomp *d, size_t max, struct modinfo_job *job);
+/* The first vermagic= value of the module file @path ("6.12.12-amd64 SMP ..."), read
+ * as modinfo_read_file() reads: 0 with *ret (NULL when it has none), or -errno. */
+int modinfo_read_vermagic(const char *path, char **ret);
 /* The decompressed-size limit: MODSET_MODULE_SIZE_MAX, else the default. */
 size_t modinfo_size_max(void);
 
@@ -323,9 +326,10 @@ struct modset_ctx {
 	char **config_paths; /* NULL: the defaults under sysroot */
 	bool loaded;
 
-	struct kmod_ctx *kmod; /* NULL until tree_kmod() */
-	bool kmod_resources;
 	struct index_file idx[_IDX_COUNT];
+	/* whether module files may hold weakdep= (closure.c): 0 not known yet, 1 they
+	 * may, -1 they cannot (a kernel older than MODULE_WEAKDEP) */
+	signed char modinfo_weakdep;
 	struct strv config_files;
 	struct modset_config cfg;
 
@@ -339,41 +343,6 @@ int tree_index_lookup(const struct modset_ctx *ctx, int idx, const char *key,
 		      const char **value);
 int tree_index_search_wild(const struct modset_ctx *ctx, int idx, const char *key,
 			   struct index_values *out);
-
-/* ---- libkmod, loaded on demand (kmod.c) ---- */
-#define LIBKMOD_SONAME "libkmod.so.2"
-
-/* Set by dlopen_libkmod(); call only after it returned 0. */
-extern typeof(kmod_new) *sym_kmod_new;
-extern typeof(kmod_unref) *sym_kmod_unref;
-extern typeof(kmod_set_log_fn) *sym_kmod_set_log_fn;
-extern typeof(kmod_set_log_priority) *sym_kmod_set_log_priority;
-extern typeof(kmod_load_resources) *sym_kmod_load_resources;
-extern typeof(kmod_list_next) *sym_kmod_list_next;
-extern typeof(kmod_module_new_from_name) *sym_kmod_module_new_from_name;
-extern typeof(kmod_module_get_module) *sym_kmod_module_get_module;
-extern typeof(kmod_module_get_name) *sym_kmod_module_get_name;
-extern typeof(kmod_module_unref) *sym_kmod_module_unref;
-extern typeof(kmod_module_unref_list) *sym_kmod_module_unref_list;
-/* libkmod >= 33 only (not in older headers): NULL when the loaded libkmod lacks it. */
-typedef int kmod_module_get_weakdeps_fn(const struct kmod_module *mod,
-					struct kmod_list **weak);
-extern kmod_module_get_weakdeps_fn *sym_kmod_module_get_weakdeps;
-
-/* kmod_list_foreach() through the loaded library. */
-#define sym_kmod_list_foreach(entry, first)                                              \
-	for ((entry) = (first); (entry); (entry) = sym_kmod_list_next((first), (entry)))
-
-/* Load libkmod.so.2 and resolve the sym_kmod_* pointers, once per process
- * (thread-safe). 0; or -EOPNOTSUPP (no libkmod) or -ENOSYS (a function missing), with
- * "libkmod.so.2: cannot load: WHY" logged through @ctx (may be NULL) at @priority. */
-int dlopen_libkmod(const struct modset_ctx *ctx, int priority);
-/* True when libkmod can be loaded and has kmod_module_get_weakdeps (kmod >= 33). */
-bool libkmod_has_weakdeps(const struct modset_ctx *ctx);
-
-/* The tree's libkmod context (empty configuration, log forwarded to ours), made on
- * first call: libkmod is loaded then. 0 or -errno (logged). */
-int tree_kmod(struct modset_ctx *ctx, struct kmod_ctx **ret);
 
 /* ---- set (set.c) ---- */
 struct reason {

@@ -94,7 +94,7 @@ struct modset_ctx *modset_ref(struct modset_ctx *ctx);
 /** modset_unref - drop a reference; frees on the last. NULL-safe. Returns NULL. */
 struct modset_ctx *modset_unref(struct modset_ctx *ctx);
 
-/** modset_set_log_fn - route the library's (and libkmod's) log messages to @fn. */
+/** modset_set_log_fn - route the library's log messages to @fn. */
 void modset_set_log_fn(struct modset_ctx *ctx, modset_log_fn fn, void *data);
 
 /** modset_get_log_priority - the highest syslog priority that is logged. */

@@ -203,7 +203,7 @@ static int take_values(struct modset_set *set, const char *alias,
  *   1. modules.dep.bin, the alias as a module name (never one with ':'): a loadable
  *      module's name is that module, even when it is also an alias;
  *   2. modules.symbols.bin for "symbol:NAME" (wildcard search);
- *   (3. install/remove commands: none, libkmod was given no configuration)
+ *   (3. install/remove commands: none, as for a libkmod context given no configuration)
  *   4. modules.alias.bin (wildcard search: its keys are fnmatch patterns);
  *   5. modules.builtin.bin, the alias as a builtin's name (so an alias of loadable
  *      modules that is also a builtin's name, like "crc32", is those modules);

@@ -138,9 +138,9 @@ static int elf_find_section(const struct elf *e, const char *name, const char **
 }
 
 /* kmod_module_get_info(): "key=value", or "key" with an empty value; the key ends at
- * the first '='. Only weakdep= and firmware= are kept. */
+ * the first '='. Only weakdep= and firmware= are kept, and vermagic= when asked for. */
 static int keep_entry(const char *s, size_t len, struct strv *weakdep,
-		      struct strv *firmware)
+		      struct strv *firmware, struct strv *vermagic)
 {
 	const char *eq = memchr(s, '=', len);
 	size_t klen = eq ? (size_t)(eq - s) : len;
@@ -151,6 +151,9 @@ static int keep_entry(const char *s, size_t len, struct strv *weakdep,
 		dst = weakdep;
 	else if (klen == strlen("firmware") && memcmp(s, "firmware", klen) == 0)
 		dst = firmware;
+	else if (vermagic && klen == strlen("vermagic") &&
+		 memcmp(s, "vermagic", klen) == 0)
+		dst = vermagic;
 	else
 		return 0;
 	val = eq ? strndup(eq + 1, len - klen - 1) : strdup("");
@@ -159,8 +162,8 @@ static int keep_entry(const char *s, size_t len, struct strv *weakdep,
 	return strv_push_take(dst, val);
 }
 
-int modinfo_parse(const unsigned char *p, size_t size, struct strv *weakdep,
-		  struct strv *firmware, const char **why)
+static int parse(const unsigned char *p, size_t size, struct strv *weakdep,
+		 struct strv *firmware, struct strv *vermagic, const char **why)
 {
 	const char *s, *end;
 	struct elf e;
@@ -190,11 +193,17 @@ int modinfo_parse(const unsigned char *p, size_t size, struct strv *weakdep,
 		const char *nul = memchr(s, '\0', (size_t)(end - s));
 		size_t n = nul ? (size_t)(nul - s) : (size_t)(end - s);
 
-		if (n > 0 && (r = keep_entry(s, n, weakdep, firmware)) < 0)
+		if (n > 0 && (r = keep_entry(s, n, weakdep, firmware, vermagic)) < 0)
 			return r;
 		s += n + 1;
 	}
 	return 0;
+}
+
+int modinfo_parse(const unsigned char *p, size_t size, struct strv *weakdep,
+		  struct strv *firmware, const char **why)
+{
+	return parse(p, size, weakdep, firmware, NULL, why);
 }
 
 /* ---- module files ---- */
@@ -249,8 +258,8 @@ int modinfo_read_file(struct decomp *d, size_t max, struct modinfo_job *job)
 	}
 	size = (size_t)st.st_size;
 	if (size == 0)
-		return modinfo_parse((const unsigned char *)"", 0, &job->weakdep,
-				     &job->firmware, &job->why);
+		return parse((const unsigned char *)"", 0, &job->weakdep, &job->firmware,
+			     job->vermagic, &job->why);
 	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
@@ -263,9 +272,29 @@ int modinfo_read_file(struct decomp *d, size_t max, struct modinfo_job *job)
 		r = decomp_run(d, format, map, size, max, &elf, &elf_size, &job->why);
 	}
 	if (r == 0)
-		r = modinfo_parse(elf, elf_size, &job->weakdep, &job->firmware,
-				  &job->why);
+		r = parse(elf, elf_size, &job->weakdep, &job->firmware, job->vermagic,
+			  &job->why);
 	munmap(map, size);
+	return r;
+}
+
+int modinfo_read_vermagic(const char *path, char **ret)
+{
+	struct strv vermagic = { 0 };
+	struct modinfo_job job = { .path = path, .vermagic = &vermagic };
+	struct decomp *d = decomp_new();
+	int r;
+
+	*ret = NULL;
+	if (!d)
+		return -ENOMEM;
+	r = modinfo_read_file(d, modinfo_size_max(), &job);
+	decomp_free(d);
+	if (r == 0 && vermagic.n > 0 && !(*ret = strdup(vermagic.v[0])))
+		r = -ENOMEM;
+	strv_done(&job.weakdep);
+	strv_done(&job.firmware);
+	strv_done(&vermagic);
 	return r;
 }
 

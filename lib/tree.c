@@ -52,16 +52,6 @@ static int log_priority_from_string(const char *s)
 	return LOG_ERR;
 }
 
-/* libkmod's own messages, forwarded into ours. */
-static void log_from_kmod(void *data, int priority, const char *file, int line,
-			  const char *fn, const char *format, va_list args)
-{
-	struct modset_ctx *ctx = data;
-
-	if (ctx->log_fn && priority <= ctx->log_priority)
-		ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
-}
-
 /* The sysroot is what comes before "[/usr]/lib/modules/KVER"; a tree elsewhere has
  * none (""), and then no default configuration: never the host's. */
 static char *infer_sysroot(const char *moddir)
@@ -160,8 +150,6 @@ MODSET_EXPORT struct modset_ctx *modset_unref(struct modset_ctx *ctx)
 {
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
-	if (ctx->kmod)
-		sym_kmod_unref(ctx->kmod);
 	close_indexes(ctx);
 	config_done(&ctx->cfg);
 	cache_done(&ctx->cache);
@@ -197,8 +185,6 @@ MODSET_EXPORT void modset_set_log_priority(struct modset_ctx *ctx, int priority)
 	if (!ctx)
 		return;
 	ctx->log_priority = priority;
-	if (ctx->kmod)
-		sym_kmod_set_log_priority(ctx->kmod, priority);
 }
 
 MODSET_EXPORT int modset_set_sysroot(struct modset_ctx *ctx, const char *sysroot)
@@ -349,39 +335,6 @@ int tree_index_search_wild(const struct modset_ctx *ctx, int idx, const char *ke
 			order = INDEX_ORDER_FILE;
 	r = index_search_wild(&ctx->idx[idx], key, order, out, &why);
 	return r < 0 ? index_error(ctx, idx, r, why) : 0;
-}
-
-/* libkmod is loaded, and its context made, only when something needs it (see kmod.c):
- * a resolve that meets no alias never maps it. */
-int tree_kmod(struct modset_ctx *ctx, struct kmod_ctx **ret)
-{
-	/* libkmod gets no configuration: we parse it ourselves (all softdep lines, weakdep
-	 * on any libkmod, config aliases), and it must never fall back to the host's. */
-	static const char *const no_config[] = { NULL };
-	int r;
-
-	if (ctx->kmod) {
-		*ret = ctx->kmod;
-		return 0;
-	}
-	r = dlopen_libkmod(ctx, LOG_ERR);
-	if (r < 0)
-		return r;
-	ctx->kmod = sym_kmod_new(ctx->moddir, no_config);
-	if (!ctx->kmod) {
-		ERR(ctx, "%s: cannot create libkmod context\n", ctx->moddir);
-		return -ENOMEM;
-	}
-	sym_kmod_set_log_fn(ctx->kmod, log_from_kmod, ctx);
-	sym_kmod_set_log_priority(ctx->kmod, ctx->log_priority);
-	r = sym_kmod_load_resources(ctx->kmod);
-	ctx->kmod_resources = r == 0;
-	if (r < 0)
-		DBG(ctx, "%s: not every index could be loaded (%s); using file lookups\n",
-		    ctx->moddir, strerror(-r));
-	DBG(ctx, "%s: libkmod context created\n", ctx->moddir);
-	*ret = ctx->kmod;
-	return 0;
 }
 
 MODSET_EXPORT int modset_load(struct modset_ctx *ctx)

@@ -427,61 +427,99 @@ START_TEST(weak_from_modinfo)
 }
 END_TEST
 
-/* A stand-in for libkmod >= 33's kmod_module_get_weakdeps (the host may have kmod 30):
- * wk_cfg weak-depends on wk_modinfo_only, which nothing else of the weak tree names for
- * it (its own weakdep= is not read: the tree has modules.weakdep). */
-static const struct modset_ctx *fake_ctx;
-static unsigned int fake_calls;
-/* (libkmod's own, which the library no longer uses: from the loaded libkmod) */
-static typeof(kmod_module_new_from_lookup) *fake_lookup;
-
-static int fake_get_weakdeps(const struct kmod_module *mod, struct kmod_list **weak)
+START_TEST(weak_modinfo_kernel_version)
 {
-	fake_calls++;
-	if (!streq(sym_kmod_module_get_name(mod), "wk_cfg"))
-		return 0;
-	return fake_lookup(fake_ctx->kmod, "wk_modinfo_only", weak);
-}
-
-START_TEST(weak_from_libkmod)
-{
-	/* libkmod's weakdep API is asked, through a kmod_module made then, only on a tree
-	 * with modules.weakdep and only when weak deps are followed; its answer is taken */
-	kmod_module_get_weakdeps_fn *saved;
+	/* weakdep= exists in modules from Linux 6.11 on (MODULE_WEAKDEP): on a tree
+	 * without modules.weakdep, module files are read for it only when the kernel is
+	 * 6.11 or later, from the directory's name, else from a module's vermagic */
+	static const struct {
+		const char *dir;
+		bool read;
+	} cases[] = {
+		{ "6.10.0-weak", false }, { "5.19", false }, { "6.11", true },
+		{ "6.11.0-rc1", true },	  { "7.0.0", true },
+		{ "custom", true }, /* its vermagic: 6.12.0-weak */
+	};
+	char *md, *tmp = copy_fixture("weak", &md);
+	char *wd = xasprintf("%s/modules.weakdep", md);
+	char *hmd, *htmp = copy_fixture("hard", &hmd);
+	char *hcustom = xasprintf("%s/lib/modules/custom", htmp);
 	struct modset_ctx *ctx;
 	struct modset_set *set;
-	void *dl;
+	struct logcap lc;
 
-	ck_assert_int_eq(dlopen_libkmod(NULL, LOG_DEBUG), 0);
-	dl = dlopen(LIBKMOD_SONAME, RTLD_NOW | RTLD_NOLOAD); /* loaded: stays loaded */
-	ck_assert_ptr_nonnull(dl);
-	fake_lookup = (typeof(fake_lookup))dlsym(dl, "kmod_module_new_from_lookup");
-	dlclose(dl);
-	ck_assert_ptr_nonnull(fake_lookup);
-	saved = sym_kmod_module_get_weakdeps;
-	sym_kmod_module_get_weakdeps = fake_get_weakdeps;
+	ck_assert_int_eq(unlink(wd), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *to = xasprintf("%s/lib/modules/%s", tmp, cases[i].dir);
 
-	ck_assert_str_eq_free(names_of("hard", "chain3", 0), "chain1 chain2 chain3");
-	ck_assert_uint_eq(fake_calls, 0);
+		ck_assert_int_eq(rename(md, to), 0);
+		free(md);
+		md = to;
+		ctx = modset_new(md, NULL);
+		ctx_quiet(ctx);
+		set = resolve_ok(ctx, "wk_modinfo_only", 0);
+		ck_assert_msg(!!modset_set_find(set, "wk_helper2") == cases[i].read, "%s",
+			      cases[i].dir);
+		/* with firmware wanted, the files are read; their weakdep= still not */
+		modset_set_unref(set);
+		set = resolve_ok(ctx, "wk_modinfo_only", MODSET_RESOLVE_MODINFO);
+		ck_assert_msg(!!modset_set_find(set, "wk_helper2") == cases[i].read, "%s",
+			      cases[i].dir);
+		modset_set_unref(set);
+		modset_unref(ctx);
+	}
 
-	fake_ctx = ctx = fixture_ctx("weak");
-	set = resolve_ok(ctx, "wk_cfg", MODSET_RESOLVE_NO_WEAK);
-	ck_assert_str_eq_free(set_names(set), "wk_cfg wk_pre");
-	modset_set_unref(set);
-	set = resolve_ok(ctx, "wk_cfg", COMPAT);
-	modset_set_unref(set);
-	ck_assert_uint_eq(fake_calls, 0);
-
-	set = resolve_ok(ctx, "wk_cfg", 0);
-	ck_assert_str_eq_free(set_names(set), "wk_cfg wk_helper2 wk_modinfo_only wk_pre "
-					      "wk_prov1 wk_prov2");
-	ck_assert_str_eq_free(set_reasons(set, "wk_modinfo_only"), "weak:wk_cfg");
-	ck_assert_str_eq_free(set_loaded(set), "wk_cfg wk_pre");
-	/* once for each module of the set */
-	ck_assert_uint_eq(fake_calls, 6);
+	/* the hard tree's vermagic says 6.1.0-hard */
+	ck_assert_int_eq(rename(hmd, hcustom), 0);
+	ctx = modset_new(hcustom, NULL);
+	logcap_attach(&lc, ctx, LOG_DEBUG);
+	set = resolve_ok(ctx, "chain_5", 0);
+	ck_assert_msg(logcap_has(&lc, "kernel 6.1 has no MODULE_WEAKDEP"), "%s",
+		      logcap_text(&lc));
 	modset_set_unref(set);
 	modset_unref(ctx);
-	sym_kmod_module_get_weakdeps = saved;
+	logcap_done(&lc);
+
+	rm_rf(tmp);
+	rm_rf(htmp);
+	free(tmp);
+	free(htmp);
+	free(wd);
+	free(md);
+	free(hmd);
+	free(hcustom);
+}
+END_TEST
+
+START_TEST(weak_every_line)
+{
+	/* every weakdep line that matches a module counts, from every file (modprobe.d,
+	 * modules.weakdep), exact names and patterns, as every softdep line does:
+	 * libkmod's kmod_module_get_weakdeps would keep the first only (weak.conf's) */
+	char *md, *tmp = copy_fixture("weak", &md);
+	struct modset_ctx *ctx;
+	struct modset_set *set;
+
+	free(write_text(tmp, "etc/modprobe.d/a.conf", "weakdep wk_cfg wk_helper\n"
+						      "weakdep wk_c?g wk_file\n"));
+	free(write_text(tmp, "etc/modprobe.d/z.conf", "weakdep wk_cfg wk_a\n"));
+	ctx = modset_new(md, NULL);
+	ctx_quiet(ctx);
+	set = resolve_ok(ctx, "wk_cfg", 0);
+	ck_assert_str_eq_free(set_image_only(set), "wk_a wk_b wk_base wk_file wk_helper "
+						   "wk_helper2 wk_helper3 "
+						   "wk_prov1 wk_prov2");
+	ck_assert_str_eq_free(set_reasons(set, "wk_helper"),
+			      "soft-post:wk_helper3 weak:wk_cfg");
+	ck_assert_str_eq_free(set_reasons(set, "wk_file"), "weak:wk_cfg");
+	ck_assert_str_eq_free(set_reasons(set, "wk_prov1"), "weak:wk_cfg");
+	ck_assert_str_eq_free(set_reasons(set, "wk_a"), "weak:wk_b weak:wk_cfg");
+	ck_assert_str_eq_free(set_loaded(set), "wk_cfg wk_pre");
+	modset_set_unref(set);
+	modset_unref(ctx);
+	rm_rf(tmp);
+	free(tmp);
+	free(md);
 }
 END_TEST
 
@@ -1025,7 +1063,8 @@ static Suite *closure_suite(void)
 	tcase_add_test(tc, weak_not_loaded);
 	tcase_add_test(tc, weak_flags);
 	tcase_add_test(tc, weak_from_modinfo);
-	tcase_add_test(tc, weak_from_libkmod);
+	tcase_add_test(tc, weak_modinfo_kernel_version);
+	tcase_add_test(tc, weak_every_line);
 
 	tc = tcase_new(s, "flags");
 	tcase_add_test(tc, no_soft);

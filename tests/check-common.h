@@ -33,7 +33,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <libkmod.h>
+
 #include "libmodset-private.h"
+
+/* libkmod, which some suites compare the library with (the library never uses it). */
+#define LIBKMOD_SONAME "libkmod.so.2"
 
 /*
  * Cheap assertions for loops and helpers: Check's ck_assert*() records a checkpoint

@@ -179,25 +179,49 @@ END_TEST
 
 START_TEST(alias_suffix_files)
 {
-	/* *.alias files are read by kmod < 33 only; libmodset follows the libkmod it
-	 * runs with (kmod_module_get_weakdeps present = kmod >= 33) */
+	/* *.alias files are read by kmod < 33 only; which kmod the target has is told by
+	 * its tree (depmod >= 33 always writes modules.weakdep), never by the host */
+	char *md, *root = copy_fixture("hard", &md);
+	char *wd = xasprintf("%s/modules.weakdep", md);
+	const char *const paths[] = { tmp, NULL };
 	struct modset_ctx *ctx;
-	char *files;
+	char *want;
 
-	put("etc/modprobe.d/old.alias", "alias foo chain1\n");
-	put("etc/modprobe.d/new.conf", "alias bar chain2\n");
-	ctx = load_ctx(NULL, NULL);
-	files = config_files_str(ctx);
-	if (libkmod_has_weakdeps(NULL)) {
-		ck_assert_str_eq(files, "MD/modules.softdep @/etc/modprobe.d/new.conf");
-		ck_assert_str_eq_free(aliases_str(ctx), "bar=chain2");
-	} else {
-		ck_assert_str_eq(files, "MD/modules.softdep @/etc/modprobe.d/new.conf "
-					"@/etc/modprobe.d/old.alias");
-		ck_assert_str_eq_free(aliases_str(ctx), "bar=chain2 foo=chain1");
+	put("old.alias", "alias foo chain1\n");
+	put("new.conf", "alias bar chain2\n");
+	for (int with = 0; with < 2; with++) {
+		if (with)
+			free(write_text(md, "modules.weakdep", "# weak\n"));
+		else
+			unlink(wd);
+		ctx = modset_new(md, paths);
+		ctx_quiet(ctx);
+		ck_assert_int_eq(modset_load(ctx), 0);
+		ck_assert(ctx->cfg.have_modules_weakdep == with);
+		want = with ? strdup("MD/modules.softdep MD/modules.weakdep @/new.conf")
+			    : strdup("MD/modules.softdep @/new.conf @/old.alias");
+		ck_assert_str_eq_free(config_files_str(ctx), want);
+		ck_assert_str_eq_free(aliases_str(ctx),
+				      with ? "bar=chain2" : "bar=chain2 foo=chain1");
+		free(want);
+		modset_unref(ctx);
 	}
-	free(files);
-	modset_unref(ctx);
+	/* a file named on purpose is read, whatever its name */
+	{
+		char *f = xasprintf("%s/old.alias", tmp);
+		const char *const one[] = { f, NULL };
+
+		ctx = modset_new(md, one);
+		ctx_quiet(ctx);
+		ck_assert_int_eq(modset_load(ctx), 0);
+		ck_assert_str_eq_free(aliases_str(ctx), "foo=chain1");
+		modset_unref(ctx);
+		free(f);
+	}
+	rm_rf(root);
+	free(root);
+	free(wd);
+	free(md);
 }
 END_TEST
 
@@ -246,8 +270,9 @@ START_TEST(fixture_confdirs_order)
 			 "MD/modules.softdep "
 			 "%1$s/usr/lib/modprobe.d/x-late.conf %1$s/usr/lib/modprobe.d/zz-c.conf",
 			 root);
-	if (!libkmod_has_weakdeps(NULL)) {
-		/* kmod 30 also reads lib/modprobe.d/00-old.alias, first by name */
+	if (!ctx->cfg.have_modules_weakdep) {
+		/* a depmod < 33 tree: kmod < 33 also reads lib/modprobe.d/00-old.alias,
+		 * first by name */
 		char *w = xasprintf("%s/lib/modprobe.d/00-old.alias %s", root, want);
 
 		free(want);
@@ -261,7 +286,7 @@ START_TEST(fixture_confdirs_order)
 		      "target_b:pre=from_run@20-b.conf:1 target_c:pre=from_local@30-c.conf:1 "
 		      "target_a:pre=modinfo_pre@modules.softdep:2 "
 		      "target_a:pre=hidden_dep@x-late.conf:1 target_c:pre=hidden_dep@zz-c.conf:1");
-	if (!libkmod_has_weakdeps(NULL)) {
+	if (!ctx->cfg.have_modules_weakdep) {
 		char *w = xasprintf("target_d:post=alias_file_dep@00-old.alias:1 %s", want);
 
 		free(want);

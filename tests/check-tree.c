@@ -25,7 +25,7 @@ END_TEST
 
 START_TEST(new_loaded_unref)
 {
-	/* unref after a load frees libkmod and the configuration too */
+	/* unref after a load frees the indexes and the configuration too */
 	struct modset_ctx *ctx = fixture_ctx("soft");
 
 	ck_assert_int_eq(modset_load(ctx), 0);
@@ -523,7 +523,7 @@ END_TEST
 
 START_TEST(log_debug_no_crash)
 {
-	/* every message up to LOG_DEBUG, through a whole resolve (libkmod's too) */
+	/* every message up to LOG_DEBUG, through a whole resolve */
 	struct modset_ctx *ctx = fixture_ctx("soft");
 	struct modset_set *set;
 	struct logcap lc;

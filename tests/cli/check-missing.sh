@@ -24,7 +24,7 @@ chk "$T/soft.img" --root "$(tree soft)" | sed 1d
 
 echo "== weak: wk_main without wk_helper, wk-helper3 and wk-helper3's hard dep wk_base"
 stage weak "$T/weak"
-w="$T/weak/lib/modules/6.1.0-weak/kernel/drivers/fixture"
+w="$T/weak/lib/modules/6.12.0-weak/kernel/drivers/fixture"
 rm "$w/wk_helper.ko" "$w/wk-helper3.ko.zst" "$w/wk_base.ko"
 newc_of "$T/weak" | comp xz > "$T/weak.img"
 chk "$T/weak.img" --root "$(tree weak)" | sed 1,2d
