@@ -27,6 +27,10 @@
 #   BENCH_IMAGE_TREES trees (series labels) that get the image rows e, f, h
 #                     (default "6.12"; dracut-install takes about a minute
 #                     per run over a whole tree)
+#   BENCH_KMOD34_TREES trees that get the kmod 34 rows k (default "6.12"): a
+#                     copy indexed by depmod 34 of the Debian 13 root of
+#                     tests/trixie-root.sh, against that root's modprobe
+#   BENCH_ROWS        all (default) | kmod34: only the kmod 34 rows
 set -uo pipefail
 export LC_ALL=C
 
@@ -51,6 +55,9 @@ BENCH_CG_TIMEOUT=${BENCH_CG_TIMEOUT:-120}
 BENCH_CG_SUBSET=${BENCH_CG_SUBSET:-300}
 BENCH_KEEP_WORK=${BENCH_KEEP_WORK:-0}
 BENCH_IMAGE_TREES=${BENCH_IMAGE_TREES:-6.12}
+BENCH_KMOD34_TREES=${BENCH_KMOD34_TREES:-6.12}
+BENCH_ROWS=${BENCH_ROWS:-all}
+case $BENCH_ROWS in all | kmod34) ;; *) echo "[bench] error: BENCH_ROWS must be all or kmod34" >&2; exit 1 ;; esac
 
 # Roots of the typical host image (f).
 IMAGE_ROOTS="xe i915 amdgpu nvme ahci sd_mod ext4 btrfs xfs dm_crypt usb_storage hid_generic"
@@ -77,6 +84,8 @@ flock -n 9 || { log "waiting for another bench run (lock $BENCH_CACHE/.lock)"; f
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/initrd-modset-bench.XXXXXX") || die "mktemp failed"
 cleanup() {
 	if [ "$BENCH_KEEP_WORK" = 1 ]; then log "scratch kept in $WORK"; else rm -rf "$WORK"; fi
+	# the empty mount point tests/trixie-run.sh left in the kmod 34 root
+	[ -z "${K34_ROOT:-}" ] || rmdir "$K34_ROOT$WORK" 2>/dev/null || :
 }
 trap cleanup EXIT
 LOG=$WORK/log
@@ -735,6 +744,176 @@ bench_image() {
 	rm -rf "$D"
 }
 
+# ---------------------------------------------------------- kmod 34 -------
+
+# The Debian 13 root of the test suite (tests/trixie-root.sh: kmod 34.2, made
+# once and cached): its depmod indexes a copy of a tree, its modprobe is the
+# reference, and both sides are timed inside it.
+K34_ROOT=
+K34_VERSION=
+k34_setup() {
+	[ -z "$K34_ROOT" ] || return 0
+	K34_ROOT=$(sh "$REPO/tests/trixie-root.sh" 2>"$WORK/k34.root.err") || K34_ROOT=
+	[ -n "$K34_ROOT" ] || { log "no kmod 34 root: $(tail -n1 "$WORK/k34.root.err")"; return 1; }
+	K34_VERSION=$(in_root -- modprobe --version 2>/dev/null | head -n1)
+	log "kmod 34 root: $K34_ROOT ($K34_VERSION)"
+}
+
+# in_root DIR... -- CMD...: CMD chrooted in the root, each DIR bind-mounted at
+# its own path (tests/trixie-run.sh), so paths are the same inside and out.
+in_root() {
+	local binds=()
+	while [ "$1" != -- ]; do binds+=(-b "$1"); shift; done
+	shift
+	sh "$REPO/tests/trixie-run.sh" "$K34_ROOT" "${binds[@]}" -- "$@"
+}
+
+# ensure_k34_tree SRC: a copy of the tree SRC indexed by the root's depmod
+# (hard links: depmod replaces the index files by rename, the module files are
+# shared), made again when the root's kmod changes.
+ensure_k34_tree() {
+	local src=$1 dir=$1+kmod34 tmp kver
+	kver=$(meta "$src" kver)
+	if [ -f "$dir/.bench-tree" ] && [ "$(meta "$dir" depmod)" = "$K34_VERSION" ]; then
+		printf '%s\n' "$dir"
+		return 0
+	fi
+	log "indexing a copy of $(basename "$src") with the root's depmod ($K34_VERSION)"
+	tmp=$dir.tmp.$$
+	rm -rf "$tmp" "$dir"
+	cp -al "$src" "$tmp" || { rm -rf "$tmp"; return 1; }
+	rm -f "$tmp/.bench-tree"
+	in_root "$tmp" -- depmod -b "$tmp" "$kver" >>"$LOG" 2>&1 ||
+		{ rm -rf "$tmp"; log "depmod 34 failed (see log)"; return 1; }
+	rmdir "$K34_ROOT$tmp" 2>/dev/null || : # its mount point there
+	[ -f "$tmp/lib/modules/$kver/modules.weakdep" ] ||
+		{ rm -rf "$tmp"; log "depmod 34 wrote no modules.weakdep"; return 1; }
+	{
+		sed '/^series=/d; /^source=/d' "$src/.bench-tree"
+		echo "series=$(meta "$src" series)-kmod34"
+		echo "source=$(basename "$src") indexed by the kmod 34 root's depmod"
+		echo "depmod=$K34_VERSION"
+	} >"$tmp/.bench-tree"
+	mv "$tmp" "$dir"
+	printf '%s\n' "$dir"
+}
+
+# measure_in_root ID RUNS WARMUP DIR... -- CMD...: as measure, with the timer
+# itself (hyperfine, or the shell loop) running inside the root: entering it
+# (namespace, mounts, chroot) is paid once, outside the timing, so neither side
+# pays for the wrapper. DIRs are bound as for in_root.
+measure_in_root() {
+	local id=$1 runs=$2 warm=$3 binds=()
+	shift 3
+	while [ "$1" != -- ]; do binds+=("$1"); shift; done
+	shift
+	local times=$WORK/$id.times
+	if [ "$TIMER" = hyperfine ]; then
+		local json=$WORK/$id.json prep=()
+		mkdir -p "$WORK/bin"
+		[ -x "$WORK/bin/hyperfine" ] || cp "$(command -v hyperfine)" "$WORK/bin/hyperfine" || return 1
+		[ -z "${MEASURE_PREP:-}" ] || prep=(--prepare "bash $(printf '%q' "$MEASURE_PREP")")
+		in_root "$WORK" "${binds[@]}" -- "$WORK/bin/hyperfine" -N --runs "$runs" --warmup "$warm" \
+			--style basic --export-json "$json" "${prep[@]}" -- "$(printf '%q ' "$@")" >>"$LOG" 2>&1 ||
+			return 1
+		tr -d ' \n' <"$json" | sed 's/.*"times":\[\([^]]*\)\].*/\1/' | tr ',' '\n' | sort -g >"$times"
+	else
+		local prepcmd=: cmd
+		[ -z "${MEASURE_PREP:-}" ] || prepcmd="bash $(printf '%q' "$MEASURE_PREP")"
+		cmd=$(printf '%q ' "$@")
+		{
+			printf '#!/bin/bash\nset -e\n'
+			printf 'for ((i = 0; i < %d; i++)); do %s; %s >/dev/null 2>&1 </dev/null; done\n' \
+				"$warm" "$prepcmd" "$cmd"
+			printf 'for ((i = 0; i < %d; i++)); do\n\t%s\n' "$runs" "$prepcmd"
+			printf '\tt0=$EPOCHREALTIME; %s >/dev/null 2>&1 </dev/null; t1=$EPOCHREALTIME\n' "$cmd"
+			printf '\techo "$t0 $t1"\ndone\n'
+		} >"$WORK/$id.loop.sh"
+		in_root "$WORK" "${binds[@]}" -- bash "$WORK/$id.loop.sh" >"$times.raw" 2>>"$LOG" || return 1
+		awk '{printf "%.9f\n", $2 - $1}' "$times.raw" | sort -g >"$times"
+	fi
+	awk '{v[NR] = $1} END {
+		if (NR == 0) exit 1
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.9f %.9f\n", v[1], m }' "$times"
+}
+
+# bench_kmod34 SRC: the rows k on the kmod 34 copy of the tree SRC.
+bench_kmod34() {
+	local src=$1 sys kver R label tag names root a r ok=0 bad=0 tot=0 o t orc
+	if [ "$STANDIN" = 1 ]; then
+		return 0 # the stand-in is the host's modprobe: nothing to compare
+	fi
+	if ! k34_setup; then
+		row "k $(meta "$src" series)-kmod34 rows" "" "no kmod 34 root" "" "<= 1.0" "-"
+		note "k: no kmod 34 root ($(tail -n1 "$WORK/k34.root.err"))"
+		return 0
+	fi
+	sys=$(ensure_k34_tree "$src") || {
+		row "k $(meta "$src" series)-kmod34 rows" "" "no depmod 34 tree" "" "<= 1.0" FAIL
+		return 0
+	}
+	kver=$(meta "$sys" kver)
+	R=$sys/lib/modules/$kver
+	label=$(meta "$sys" series)
+	tag=${label//./_}
+	names=$WORK/$tag.names
+	sed 's/:.*//; s#.*/##; s/\.ko.*$//; s/-/_/g' "$R/modules.dep" | sort -u >"$names"
+	root=''
+	for a in xe i915 nvme ahci ext4; do grep -qxF "$a" "$names" && { root=$a; break; }; done
+	[ -n "$root" ] || root=$(head -n1 "$names")
+	local bin_dir
+	bin_dir=$(cd "$(dirname "${OURS[0]}")" && pwd -P)
+	log "== tree $label: $kver, indexed by $K34_VERSION, root (k) = $root"
+	TREE_SUMMARY+=("$label: $(meta "$src" series) tree indexed by the root's depmod ($K34_VERSION; modules.weakdep $(wc -l <"$R/modules.weakdep") lines); root (k): $root; kmod 34 root $K34_ROOT")
+
+	# --- check: the same work, against modprobe 34 ------------------------
+	for r in $root $CHECK_ROOTS; do
+		[ "$r" != "$root" ] || [ $tot = 0 ] || continue
+		grep -qxF "${r//-/_}" "$names" || grep -qF "alias $r " "$R/modules.alias" 2>/dev/null || continue
+		[ $tot -lt 12 ] || break
+		tot=$((tot + 1))
+		o=$WORK/$tag.chk.$r.ours t=$WORK/$tag.chk.$r.theirs
+		"${OURS[@]}" --root "$R" -C "$EMPTY" --kmod-compat --format list "$r" >"$o.raw" 2>"$o.err"
+		orc=$?
+		in_root "$BENCH_CACHE" -- modprobe -d "$sys" -S "$kver" -C "$EMPTY" --show-depends "$r" \
+			2>"$t.err" | grep '^insmod ' >"$t.raw"
+		normalize "$R" <"$o.raw" >"$o"
+		normalize "$R" <"$t.raw" >"$t"
+		if [ $orc = 0 ] && [ -s "$t" ] && cmp -s "$o" "$t"; then
+			ok=$((ok + 1))
+			log "check $label $r: OK ($(wc -l <"$t") modules)"
+		else
+			bad=$((bad + 1))
+			log "check $label $r: MISMATCH (exit $orc; ours $(wc -l <"$o"), modprobe 34 $(wc -l <"$t") modules)"
+			diff "$o" "$t" | sed -n '1,12s/^/[bench]   /p' >&2
+		fi
+	done
+	row "check $label: kmod-compat set = modprobe 34" "$ok/$tot OK" "" "" "all OK" \
+		"$([ $bad = 0 ] && [ $tot -gt 0 ] && echo PASS || echo MISS)"
+
+	# --- (k) cold single root, both timed in the root ----------------------
+	local ours_k theirs_k ok_k tk
+	ours_k=("${OURS[@]}" --root "$R" -C "$EMPTY" --format list --cache-dir "$WORK/$tag.k.cache" "$root")
+	theirs_k=(modprobe -d "$sys" -S "$kver" -C "$EMPTY" --show-depends "$root")
+	printf 'rm -rf %q\n' "$WORK/$tag.k.cache" >"$WORK/$tag.k.prep"
+	if ! in_root "$BENCH_CACHE" "$bin_dir" -- "${ours_k[@]}" >"$WORK/$tag.k.out" 2>"$WORK/$tag.k.err"; then
+		row "k $label cold single root ($root)" "FAILED" "" "" "<= 1.0" FAIL
+		log "ours (k) failed in the root:"; sed -n '1,5p' "$WORK/$tag.k.err" >&2
+		return 0
+	fi
+	log "(k) $label: timing root $root inside the root, $BENCH_RUNS runs each"
+	ok_k=$(MEASURE_PREP=$WORK/$tag.k.prep measure_in_root "$tag.k.ours" "$BENCH_RUNS" 1 \
+		"$BENCH_CACHE" "$bin_dir" -- "${ours_k[@]}") || ok_k=
+	tk=$(measure_in_root "$tag.k.theirs" "$BENCH_RUNS" 1 "$BENCH_CACHE" -- "${theirs_k[@]}") || tk=
+	cmp_row "k $label cold single root ($root)" "$ok_k" "$tk" 1.0 "<= 1.0"
+	if command -v strace >/dev/null 2>&1; then
+		rm -rf "$WORK/$tag.k.cache"
+		strace -f -qq -o "$WORK/$tag.k.trace" -e trace=openat "${ours_k[@]}" >/dev/null 2>&1
+		note "$label (k): a cold run of ours opens $(grep -Ec '\.ko(\.(xz|zst|gz))?"' "$WORK/$tag.k.trace") module files, libkmod $(grep -qF libkmod.so "$WORK/$tag.k.trace" && echo yes || echo no) (strace, on the host)"
+	fi
+}
+
 # --------------------------------------------------------------- main ------
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
@@ -749,7 +928,11 @@ HEADER=(
 	"cache: $BENCH_CACHE (ready in ${SETUP_SECS}s)"
 )
 TREE_SUMMARY=()
-for d in "${TREE_LIST[@]}"; do bench_tree "$d"; done
+for d in "${TREE_LIST[@]}"; do
+	[ "$BENCH_ROWS" = kmod34 ] || bench_tree "$d"
+	case " $BENCH_KMOD34_TREES " in *" $(meta "$d" series) "*) bench_kmod34 "$d" ;; esac
+done
+[ -z "$K34_ROOT" ] || HEADER+=("kmod 34 root: $K34_VERSION (rows k; tests/trixie-root.sh)")
 
 out=$WORK/report
 {
@@ -767,9 +950,16 @@ out=$WORK/report
 			if (r == 1) { line = ""; for (i = 1; i <= 6; i++) { s = sprintf("%" w[i] "s", ""); gsub(/ /, "-", s); line = line s (i < 6 ? "  " : "") } print line } } }'
 	echo
 	echo "theirs = kmod modprobe -d SYSROOT -S KVER -C EMPTYDIR --show-depends (one process per root in b)."
-	echo "ratio = ours median / theirs median. d: callgrind instruction totals (theirs (b) not counted: one process per module)."
-	echo "g: ours with --no-cache (cold module-facts cache, warm page cache); theirs repeated from a / b."
-	[ -z "$DRACUT_INSTALL" ] || {
+	echo "ratio = ours median / theirs median."
+	[ "$BENCH_ROWS" != all ] || {
+		echo "d: callgrind instruction totals (theirs (b) not counted: one process per module)."
+		echo "g: ours with --no-cache (cold module-facts cache, warm page cache); theirs repeated from a / b."
+	}
+	[ -z "$K34_ROOT" ] || {
+		echo "k: the tree indexed by depmod 34 (modules.weakdep); ours --format list with a fresh --cache-dir each run vs the root's"
+		echo "   modprobe -d SYSROOT -S KVER -C EMPTYDIR --show-depends; both run chrooted in the kmod 34 root, the timer too (no wrapper cost in the figures)."
+	}
+	[ -z "$DRACUT_INSTALL" ] || [ "$BENCH_ROWS" != all ] || {
 		echo "e: ours --format dir --no-firmware (modules + trimmed indexes) vs $DRACUT_INSTALL -D DIR --kerneldir R --firmwaredirs EMPTYDIR --silent -m NAMES,"
 		echo "   and vs cp --parents of our list; each run into an empty DIR. h: peak RSS of ours in e."
 		echo "f: ours --format cpio --compress zstd --no-firmware (modules + trimmed indexes) vs dracut-install -m ROOTS, then find | sort | bsdcpio -o -H newc | zstd -q."
