@@ -865,7 +865,7 @@ bench_kmod34() {
 	local bin_dir
 	bin_dir=$(cd "$(dirname "${OURS[0]}")" && pwd -P)
 	log "== tree $label: $kver, indexed by $K34_VERSION, root (k) = $root"
-	TREE_SUMMARY+=("$label: $(meta "$src" series) tree indexed by the root's depmod ($K34_VERSION; modules.weakdep $(wc -l <"$R/modules.weakdep") lines); root (k): $root; kmod 34 root $K34_ROOT")
+	TREE_SUMMARY+=("$label: $(meta "$src" series) tree indexed by the root's depmod ($K34_VERSION; modules.weakdep: $(grep -vc '^#' "$R/modules.weakdep") entries); root (k): $root; kmod 34 root $K34_ROOT")
 
 	# --- check: the same work, against modprobe 34 ------------------------
 	for r in $root $CHECK_ROOTS; do

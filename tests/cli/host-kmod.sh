@@ -82,4 +82,12 @@ for depmod in 30 34; do
 	echo "== builtin"
 	same "$B" -r "$B" nvme ext4
 done
+# the empty mount points mkfixture.sh's depmod runs left in the root
+for d in confdirs34 weak34 builtin34; do
+	rmdir "$ROOT$T/$d" 2>/dev/null
+done
+rmdir "$ROOT$T" 2>/dev/null
+p=$ROOT$T
+p=${p%/*}
+case ${p##*/} in cli.*) rmdir "$p" 2>/dev/null ;; esac # run.sh's work directory
 exit $fail
