@@ -19,7 +19,7 @@ if readelf -d "$inner" | grep -q 'NEEDED.*lib[a-z]*san\.so'; then
 fi
 ROOT=$(sh "$SRCDIR/tests/trixie-root.sh" 2> "$T/root.err")
 if [ $? -ne 0 ] || [ -z "$ROOT" ]; then
-	echo "no Debian 13 root: $(tail -n 1 "$T/root.err" | sed "s/^SKIP: //")"
+	echo "no Debian 13 root: $(tail -n 1 "$T/root.err" | sed "s/^.*SKIP: //")"
 	exit 77
 fi
 fail=0
