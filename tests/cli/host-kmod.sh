@@ -22,13 +22,23 @@ if [ $? -ne 0 ] || [ -z "$ROOT" ]; then
 	echo "no Debian 13 root: $(tail -n 1 "$T/root.err" | sed "s/^.*SKIP: //")"
 	exit 77
 fi
+if ! sh "$SRCDIR/tests/trixie-run.sh" "$ROOT" -- true 2> "$T/run.err"; then
+	echo "cannot enter the Debian 13 root: $(tail -n 1 "$T/run.err")"
+	exit 77
+fi
 fail=0
 
-# index SPEC NAME: the fixture SPEC indexed by the root's depmod 34, at $T/NAME
-index34() {
-	KMOD_ROOT=$ROOT sh "$SRCDIR/tests/mkfixture.sh" "$SRCDIR/tests/fixtures/$1.spec" \
-		"$T/$2" > "$T/mkfixture.log" 2>&1 || { cat "$T/mkfixture.log"; exit 1; }
-	echo "$T/$2/lib/modules/$(ls "$T/$2/lib/modules")"
+# The fixtures indexed by the root's depmod 34, at $T/NAME34.
+for spec in confdirs weak builtin; do
+	if ! KMOD_ROOT=$ROOT sh "$SRCDIR/tests/mkfixture.sh" "$SRCDIR/tests/fixtures/$spec.spec" \
+		"$T/${spec}34" > "$T/mkfixture.log" 2>&1; then
+		cat "$T/mkfixture.log"
+		exit 1
+	fi
+done
+# moddir34 NAME: the module directory of $T/NAME34
+moddir34() {
+	echo "$T/${1}34/lib/modules/$(ls "$T/${1}34/lib/modules")"
 }
 
 # same TREE ARGS...: run on the host and in the root; print the host's output
@@ -66,7 +76,7 @@ for depmod in 30 34; do
 	if [ $depmod = 30 ]; then
 		C=$(tree confdirs) W=$(tree weak) B=$(tree builtin)
 	else
-		C=$(index34 confdirs confdirs34) W=$(index34 weak weak34) B=$(index34 builtin builtin34)
+		C=$(moddir34 confdirs) W=$(moddir34 weak) B=$(moddir34 builtin)
 	fi
 	echo "=== depmod $depmod"
 	echo "== confdirs: modules.weakdep: $([ -e "$C/modules.weakdep" ] && echo yes || echo no)"
