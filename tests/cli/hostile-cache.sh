@@ -6,7 +6,11 @@
 # when the directory or the file is writable by others or owned by another user.
 # A cache file that is a FIFO or a symlink is not read (and never blocks).
 . "$SRCDIR/tests/cli/lib.sh"
-H=$(tree hard)
+# The hard tree as a 6.12 one: with no modules.weakdep and a kernel that has
+# MODULE_WEAKDEP, its modules' weakdep= (so the cache) are read for every format.
+H=$(copytree hard)
+mv "$H" "${H%/*}/6.12.0-hard"
+H=${H%/*}/6.12.0-hard
 C=$T/cache
 facts() { "$MODSET" -r "$H" -f json "$@" fwdev 2>&1 | grep -E '"(vendor|lonely)'; echo "[exit $?]"; }
 
