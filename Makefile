@@ -243,8 +243,7 @@ REPLAY_BINS  := $(FUZZ_TARGETS:%=$(B)/fuzz-replay/fuzz-%)
 # target -> source (and extra sources, defines)
 fuzz_src = tests/fuzz/fuzz-$(if $(filter modprobe-d softdep,$(1)),config,$(1)).c \
 	$(if $(filter roots,$(1)),src/roots.c) $(if $(filter kmod-%,$(1)),src/kmod-index.c) \
-	$(if $(filter check-image,$(1)),$(filter-out src/main.c,$(wildcard src/*.c)) \
-		src/dl/lazy.c src/dl/lzma.c)
+	$(if $(filter check-image,$(1)),$(filter-out src/main.c,$(wildcard src/*.c)))
 fuzz_def = $(if $(filter softdep,$(1)),-DFUZZ_TREE_FILES)
 
 $(FUZZ_B)/lib/%.o: lib/%.c
