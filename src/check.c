@@ -1736,12 +1736,7 @@ static int report_json(FILE *f, const struct checker *c, const struct roots *use
 	json_object_object_add(root, "complete", json_object_new_boolean(errors == 0));
 	json_object_object_add(root, "errors", json_object_new_int64((int64_t)errors));
 	json_object_object_add(root, "warnings", json_object_new_int64((int64_t)warnings));
-	if (fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_SPACED |
-							       JSON_C_TO_STRING_NOSLASHESCAPE),
-		  f) == EOF ||
-	    fputc('\n', f) == EOF)
-		r = errno ? -errno : -EIO; /* the write's errno: ENOSPC, EFBIG, ... */
+	r = json_write(f, root);
 	json_object_put(root);
 	return r;
 }

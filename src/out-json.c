@@ -51,6 +51,65 @@ json_object *json_str(const char *s)
 	return o;
 }
 
+static void indent(FILE *f, int depth)
+{
+	fputc('\n', f);
+	for (int i = 0; i < depth; i++)
+		fputs("  ", f);
+}
+
+int json_write(FILE *f, struct json_object *root)
+{
+	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE);
+	int depth = 0;
+
+	if (!s)
+		return -ENOMEM;
+	/* json-c's plain form has no blanks outside strings: each token is placed here */
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '"':
+			/* a string, escapes and all */
+			fputc('"', f);
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					fputc(*p++, f);
+				fputc(*p, f);
+			}
+			fputc('"', f);
+			if (!*p)
+				p--;
+			break;
+		case '{':
+		case '[':
+			fputc(*p, f);
+			depth++;
+			indent(f, p[1] == '}' || p[1] == ']' ? depth - 1 : depth);
+			break;
+		case '}':
+		case ']':
+			depth--;
+			if (p[-1] != '{' && p[-1] != '[')
+				indent(f, depth);
+			fputc(*p, f);
+			break;
+		case ',':
+			fputc(',', f);
+			indent(f, depth);
+			break;
+		case ':':
+			fputs(": ", f);
+			break;
+		default:
+			fputc(*p, f);
+		}
+	}
+	if (fputc('\n', f) == EOF || ferror(f))
+		return errno ? -errno : -EIO; /* the write's errno: ENOSPC, EFBIG, ... */
+	return 0;
+}
+
 static int json_open(struct output *out)
 {
 	struct modset_ctx *ctx = modset_set_get_ctx(out->set);
@@ -201,12 +260,7 @@ static int json_close(struct output *out)
 			json_object_put(fw);
 	}
 
-	if (fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_SPACED |
-								 JSON_C_TO_STRING_NOSLASHESCAPE),
-		  out->fp) == EOF ||
-	    fputc('\n', out->fp) == EOF)
-		r = errno ? -errno : -EIO; /* the write's errno: ENOSPC, EFBIG, ... */
+	r = json_write(out->fp, root);
 	json_object_put(root);
 	out->state = NULL;
 	return r;

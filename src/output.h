@@ -58,6 +58,11 @@ struct json_object;
  * document is valid UTF-8 whatever names the input has (json-c escapes control
  * characters itself). */
 struct json_object *json_str(const char *s);
+/* The one way a JSON document is written: @root pretty-printed (two-space indent,
+ * "key": value, an empty array or object on two lines) and a newline. The layout is
+ * ours, from json-c's plain output, so the bytes do not depend on the json-c
+ * version (0.16 and 0.18 pretty-print empty arrays differently). 0 or -errno. */
+int json_write(FILE *f, struct json_object *root);
 /* Feed the set to a format, in its walk order. 0 or -errno. */
 int output_write(const struct output_format *fmt, struct output *out);
 

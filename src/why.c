@@ -62,12 +62,8 @@ int why_print(FILE *fp, const struct modset_set *set, const char *name, bool jso
 	json_object_object_add(root, "load", json_object_new_boolean(modset_module_is_loaded(m)));
 	json_object_object_add(root, "chains", w.chains);
 	r = modset_set_foreach_chain(set, name, print_chain, &w);
-	if (r == 0 && (fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								      JSON_C_TO_STRING_SPACED |
-								      JSON_C_TO_STRING_NOSLASHESCAPE),
-			     fp) == EOF ||
-		       fputc('\n', fp) == EOF))
-		r = errno ? -errno : -EIO;
+	if (r == 0)
+		r = json_write(fp, root);
 	json_object_put(root);
 	return r;
 }
