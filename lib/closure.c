@@ -83,6 +83,7 @@ static int hard_edges(struct modset_set *set, struct modset_module *m)
 	if (m->builtin)
 		return 0;
 	r = tree_index_lookup(set->ctx, IDX_DEP, m->name, &line);
+	m->dep_line = line;
 	if (r < 0 || !line || !(colon = strchr(line, ':')))
 		return r;
 	copy = strdup(colon + 1);

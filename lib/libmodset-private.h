@@ -355,6 +355,7 @@ struct modset_module {
 	char *name;
 	char *path;
 	const char *relpath; /* points into path */
+	const char *dep_line; /* its modules.dep.bin value, in the mapping */
 	bool builtin;
 	bool load;
 	struct reason *reasons;

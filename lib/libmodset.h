@@ -307,6 +307,13 @@ const char *modset_module_get_path(const struct modset_module *mod);
 /** modset_module_get_relpath - path relative to the module directory; NULL if builtin. */
 const char *modset_module_get_relpath(const struct modset_module *mod);
 
+/**
+ * modset_module_get_dep_line - the module's entry in the tree's modules.dep.bin,
+ * "RELPATH: DEP...", exactly as depmod wrote it (the line modules.dep should have
+ * too); NULL if builtin, or before the set's closure read it. Valid while the set is.
+ */
+const char *modset_module_get_dep_line(const struct modset_module *mod);
+
 /** modset_module_is_builtin - true if built into the kernel (no file). */
 bool modset_module_is_builtin(const struct modset_module *mod);
 

@@ -297,6 +297,11 @@ MODSET_EXPORT const char *modset_module_get_relpath(const struct modset_module *
 	return mod ? mod->relpath : NULL;
 }
 
+MODSET_EXPORT const char *modset_module_get_dep_line(const struct modset_module *mod)
+{
+	return mod ? mod->dep_line : NULL;
+}
+
 MODSET_EXPORT bool modset_module_is_builtin(const struct modset_module *mod)
 {
 	return mod && mod->builtin;

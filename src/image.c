@@ -129,11 +129,15 @@ static enum image_decomp decomp_of(const char *path, size_t *sfxlen)
 	return DECOMP_NONE;
 }
 
-static bool keep_module(void *data, const char *name)
+static const char *keep_module(void *data, const char *name)
 {
 	const struct modset_module *m = modset_set_find(data, name);
+	const char *line;
 
-	return m && !modset_module_is_builtin(m);
+	if (!m || modset_module_is_builtin(m))
+		return NULL;
+	line = modset_module_get_dep_line(m);
+	return line ? line : "";
 }
 
 /* "usr/lib" when the module directory is .../usr/lib/modules/KVER, else "lib". */

@@ -839,6 +839,7 @@ static int trim_dep(struct trim *t)
 	suspect = dep_suspect(buf, len);
 	for (p = buf, end = buf + len; p < end && r >= 0; p = nl + 1) {
 		char *colon, *name = NULL;
+		const char *want = "";
 		bool keep;
 
 		nl = line_end(p, end);
@@ -855,7 +856,17 @@ static int trim_dep(struct trim *t)
 			r = -ENOMEM;
 			break;
 		}
-		keep = !t->keep || t->keep(t->data, name);
+		keep = !t->keep || (want = t->keep(t->data, name)) != NULL;
+		/* the text and the index must agree: the image's files follow the index */
+		if (keep && want && *want &&
+		    ((size_t)(nl - p) != strlen(want) || memcmp(p, want, (size_t)(nl - p)) != 0)) {
+			r = trim_err(t, -EBADMSG,
+				     "%s/modules.dep:%u: %s: not what modules.dep.bin says (run "
+				     "depmod)",
+				     t->moddir, lineno, name);
+			free(name);
+			break;
+		}
 		/* every path of the line must stay inside the tree */
 		for (char *q = p; suspect && q < nl;) {
 			char *e = q;

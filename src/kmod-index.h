@@ -62,8 +62,9 @@ struct kmod_files {
 
 void kmod_files_done(struct kmod_files *f);
 
-/* Whether module @modname (normalized) is kept. */
-typedef bool (*kmod_keep_fn)(void *data, const char *modname);
+/* Whether module @modname (normalized) is kept: NULL when not; else the line its
+ * modules.dep must have (the tree's modules.dep.bin value), or "" when unknown. */
+typedef const char *(*kmod_keep_fn)(void *data, const char *modname);
 
 /*
  * Read the text files depmod and the kernel's modules_install leave in @moddir
@@ -76,6 +77,8 @@ typedef bool (*kmod_keep_fn)(void *data, const char *modname);
  * lines, as depmod gives it (its modules.order position). With @decompress, module
  * paths ending in .ko.xz, .ko.zst or .ko.gz end in .ko. The .bin files are written
  * in @layout (the tree's, so that they are what its depmod writes).
+ * A kept module whose modules.dep line differs from what @keep says the tree's
+ * modules.dep.bin has is -EBADMSG: the image would name files it does not hold.
  * Files absent from @moddir are left out, except modules.dep (-ENOENT).
  * Returns 0, or -errno with @err (if given) describing the problem: -EXDEV for a
  * module path that is absolute or has a ".." component, -EINVAL for a byte above

@@ -344,12 +344,12 @@ START_TEST(fixture_bytes_identical)
 }
 END_TEST
 
-static bool keep_names(void *data, const char *name)
+static const char *keep_names(void *data, const char *name)
 {
 	for (const char *const *p = data; *p; p++)
 		if (streq(*p, name))
-			return true;
-	return false;
+			return "";
+	return NULL;
 }
 
 /* Trimmed: the same bytes as the real depmod on a tree holding only the kept

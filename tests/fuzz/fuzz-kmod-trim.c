@@ -24,10 +24,10 @@ static const char *const files[] = {
 	"modules.order",   "modules.builtin", "modules.builtin.modinfo",
 };
 
-static bool keep_even(void *data, const char *modname)
+static const char *keep_even(void *data, const char *modname)
 {
 	(void)data;
-	return strlen(modname) % 2 == 0;
+	return strlen(modname) % 2 == 0 ? "" : NULL;
 }
 
 static void check_bin(const struct kmod_file *kf, const struct kmod_files *out)
