@@ -4,7 +4,8 @@
 #   make demo            install missing dependencies, build, run on an example tree
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make check SANITIZE=1   ASan + UBSan;  make check VALGRIND=1   tests under valgrind
-#   make check-all       what CI runs: check, SANITIZE=1, VALGRIND=1, then check-fuzz
+#   make check-all       what CI runs: check, SANITIZE=1, VALGRIND=1, check-fuzz, then
+#                        check-bench (the kmod 34 bench rows, reported)
 
 VERSION     := 0.1.0
 SOVERSION   := 0
@@ -72,7 +73,8 @@ EXAMPLE    := $(B)/examples/closure
 FIXTURE_SPECS := $(wildcard tests/fixtures/*.spec)
 FIXTURES      := $(FIXTURE_SPECS:tests/fixtures/%.spec=$(B)/fixtures/%/.stamp)
 
-.PHONY: all deps check check-all check-run demo demo-run bench install uninstall clean fixtures \
+.PHONY: all deps check check-all check-run check-bench demo demo-run bench install uninstall \
+	clean fixtures \
 	fuzz fuzz-build fuzz-deps check-fuzz fuzz-replay \
 	format
 
@@ -161,6 +163,14 @@ check-all: deps
 	@$(MAKE) --no-print-directory check-run SANITIZE=1
 	@$(MAKE) --no-print-directory check-run VALGRIND=1
 	@$(MAKE) --no-print-directory check-fuzz
+	@$(MAKE) --no-print-directory check-bench
+
+# The kmod 34 bench rows (bench/README: check, k) against modprobe 34 in the Debian 13
+# root, on Debian's 6.12 tree (downloaded once, cached): speed is reported, never a
+# test; a wrong module set (the check row) fails.
+check-bench: all
+	@$(TEST_ENV) BENCH_TREES=6.12 BENCH_ROWS=kmod34 BENCH_RUNS=3 BENCH_CALLGRIND=0 \
+		bash bench/run.sh
 
 TEST_ENV = LD_LIBRARY_PATH=$(CURDIR)/$(B) MODSET=$(CURDIR)/$(BIN) \
 	FIXTURES=$(CURDIR)/$(B)/fixtures SRCDIR=$(CURDIR) BUILDDIR=$(CURDIR)/$(B) \
