@@ -10,6 +10,11 @@
  *              FIXTURES/NAME/lib/modules/KVER/... (required by most tests)
  *   MODPROBE   modprobe used as the oracle of the load-order tests (default: PATH,
  *              then /sbin, /usr/sbin)
+ *   FIXTURES34 the same fixture specs indexed by depmod 34 (pre-order indexes), and
+ *   TRIXIE     the Debian 13 root with kmod 34 (tests/trixie-root.sh): the kmod 34
+ *              parts of the tests SKIP (a line on stderr) when either is unset or
+ *              empty (fixtures34_dir())
+ *   SRCDIR     the source tree (tests/trixie-run.sh)
  *
  * All helpers are static inline, abort the current test (ck_abort_msg) on setup
  * errors, and return malloc'ed memory the caller frees (the tests also run under
@@ -203,13 +208,23 @@ static inline char *root_moddir(const char *root)
 	return ret;
 }
 
+/* BASE/NAME/lib/modules/KVER of a fixture set (FIXTURES, FIXTURES34). */
+static inline char *fixture_moddir_in(const char *base, const char *name)
+{
+	char *root = xasprintf("%s/%s", base, name), *md;
+	struct stat st;
+
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+		ck_abort_msg("fixture tree %s is missing (make fixtures)", root);
+	md = root_moddir(root);
+	free(root);
+	return md;
+}
+
 /* "$FIXTURES/NAME/lib/modules/KVER". */
 static inline char *fixture_moddir(const char *name)
 {
-	char *root = fixture_root(name), *md = root_moddir(root);
-
-	free(root);
-	return md;
+	return fixture_moddir_in(fixtures_dir(), name);
 }
 
 static inline int rm_rf_one(const char *path, const struct stat *st _unused_, int flag,
@@ -352,17 +367,27 @@ static inline void copy_tree(const char *src, const char *dst)
 	CHECK(nftw(src, copy_tree_one, 16, FTW_PHYS) == 0);
 }
 
-/* A copy of fixture NAME's sysroot in a new temporary directory TMP: returns TMP
- * (rm_rf() it), *moddir gets TMP/lib/modules/KVER. */
-static inline char *copy_fixture(const char *name, char **moddir)
+/* A copy of the sysroot of fixture NAME of the fixture set @base (FIXTURES,
+ * FIXTURES34) in a new temporary directory TMP: returns TMP (rm_rf() it), *moddir
+ * gets TMP/lib/modules/KVER. */
+static inline char *copy_fixture_in(const char *base, const char *name, char **moddir)
 {
-	char *tmp = make_tempdir(), *root = fixture_root(name);
+	char *tmp = make_tempdir(), *root = xasprintf("%s/%s", base, name);
+	struct stat st;
 
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+		ck_abort_msg("fixture tree %s is missing (make fixtures)", root);
 	copy_tree(root, tmp);
 	free(root);
 	if (moddir)
 		*moddir = root_moddir(tmp);
 	return tmp;
+}
+
+/* The same from $FIXTURES. */
+static inline char *copy_fixture(const char *name, char **moddir)
+{
+	return copy_fixture_in(fixtures_dir(), name, moddir);
 }
 
 static inline bool file_exists(const char *path)
@@ -816,6 +841,23 @@ static inline struct strv tree_module_names(const char *moddir, bool with_builti
 /* ------------------------------------------------------------------------- */
 /* Writing kmod indexes (modules.*.bin)                                        */
 
+/*
+ * The test writer of kmod indexes, in either of depmod's layouts: children first
+ * (depmod <= 33, MODSET_INDEX_POSTORDER: each node after its children's subtrees,
+ * the root last) or pre-order (depmod >= 34, MODSET_INDEX_PREORDER: the root at
+ * offset 12, each node followed by its children's subtrees in character order).
+ * The trie is built in memory (struct tnode), from entries or from a trusted index
+ * file (a depmod-made or test-made one: index_relayout() rewrites it in the other
+ * layout), then written as depmod writes it.
+ */
+
+#define TIDX_MAGIC 0xB007F457u
+#define TIDX_VERSION 0x00020001u
+#define TIDX_PREFIX 0x80000000u
+#define TIDX_VALUES 0x40000000u
+#define TIDX_CHILDS 0x20000000u
+#define TIDX_MASK 0x0FFFFFFFu
+
 struct index_entry {
 	const char *key;
 	const char *value;
@@ -833,6 +875,34 @@ struct index_wentry {
 	size_t order; /* as given */
 };
 
+/* One node: its flags as written (prefix, children, values), the child table
+ * [first, last] (NULL: no child for that character), the values in file order. */
+struct tnode {
+	uint32_t flags;
+	char *prefix;
+	int first, last;
+	struct tnode **child;
+	size_t nvalues;
+	struct tvalue {
+		uint32_t priority;
+		char *value;
+	} *values;
+};
+
+static inline void tnode_free(struct tnode *n)
+{
+	if (!n)
+		return;
+	for (int c = n->first; n->child && c <= n->last; c++)
+		tnode_free(n->child[c - n->first]);
+	for (size_t i = 0; i < n->nvalues; i++)
+		free(n->values[i].value);
+	free(n->values);
+	free(n->child);
+	free(n->prefix);
+	free(n);
+}
+
 static inline void be32_put(struct sbuf *b, uint32_t v)
 {
 	unsigned char c[4] = { v >> 24, v >> 16, v >> 8, v };
@@ -840,16 +910,84 @@ static inline void be32_put(struct sbuf *b, uint32_t v)
 	sbuf_addn(b, (const char *)c, 4);
 }
 
-/* Write the node for entries [lo, hi) (sorted; the values of one key in the order
- * given) that share their first @depth characters, children first as depmod does;
- * returns its reference (offset | flags). */
-static inline uint32_t index_write_node(struct sbuf *b, const struct index_wentry *w,
-					size_t lo, size_t hi, size_t depth)
+static inline uint32_t be32_get(const unsigned char *p)
 {
-	uint32_t children[256] = { 0 }, ref;
-	size_t plen = 0, i, start, nval;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void be32_set(struct sbuf *b, size_t at, uint32_t v)
+{
+	for (int k = 0; k < 4; k++)
+		b->s[at + k] = (char)(v >> (24 - 8 * k));
+}
+
+/* The node's own bytes (prefix, child table with @refs or zeros, values); returns
+ * where its child table starts in @b. */
+static inline size_t tnode_body(struct sbuf *b, const struct tnode *n,
+				const uint32_t *refs)
+{
+	size_t table = 0;
+
+	if (n->flags & TIDX_PREFIX)
+		sbuf_addn(b, n->prefix, strlen(n->prefix) + 1);
+	if (n->flags & TIDX_CHILDS) {
+		char fl[2] = { (char)n->first, (char)n->last };
+
+		sbuf_addn(b, fl, 2);
+		table = b->len;
+		for (int c = n->first; c <= n->last; c++)
+			be32_put(b, refs ? refs[c - n->first] : 0);
+	}
+	if (n->flags & TIDX_VALUES) {
+		be32_put(b, (uint32_t)n->nvalues);
+		for (size_t i = 0; i < n->nvalues; i++) {
+			be32_put(b, n->values[i].priority);
+			sbuf_addn(b, n->values[i].value, strlen(n->values[i].value) + 1);
+		}
+	}
+	return table;
+}
+
+/* Write @n (and its subtree) at the end of @b in @layout; returns its reference. */
+static inline uint32_t tnode_write(struct sbuf *b, const struct tnode *n,
+				   enum modset_index_layout layout)
+{
+	uint32_t *refs = NULL, ref;
+	size_t table;
+
+	if (layout == MODSET_INDEX_PREORDER) {
+		ref = (uint32_t)b->len | n->flags;
+		table = tnode_body(b, n, NULL);
+		for (int c = n->first; n->child && c <= n->last; c++)
+			if (n->child[c - n->first])
+				be32_set(b, table + 4 * (size_t)(c - n->first),
+					 tnode_write(b, n->child[c - n->first], layout));
+		return ref;
+	}
+	if (n->child) {
+		refs = calloc((size_t)(n->last - n->first + 1), sizeof(*refs));
+		CHECK(refs != NULL);
+	}
+	for (int c = n->first; n->child && c <= n->last; c++)
+		if (n->child[c - n->first])
+			refs[c - n->first] =
+				tnode_write(b, n->child[c - n->first], layout);
+	ref = (uint32_t)b->len | n->flags;
+	tnode_body(b, n, refs);
+	free(refs);
+	return ref;
+}
+
+/* The node for entries [lo, hi) (sorted; the values of one key in the order given)
+ * that share their first @depth characters, flagged as depmod flags it. */
+static inline struct tnode *tnode_build(const struct index_wentry *w, size_t lo,
+					size_t hi, size_t depth)
+{
+	struct tnode *n = calloc(1, sizeof(*n)), *children[256] = { 0 };
+	size_t plen = 0, i;
 	int first = 256, last = -1;
 
+	CHECK(n != NULL);
 	/* The longest common prefix after @depth. */
 	for (;;) {
 		char c = w[lo].e.key[depth + plen];
@@ -862,44 +1000,122 @@ static inline uint32_t index_write_node(struct sbuf *b, const struct index_wentr
 			break;
 		plen++;
 	}
+	n->prefix = strndup(w[lo].e.key + depth, plen);
+	CHECK(n->prefix != NULL);
+	if (plen)
+		n->flags |= TIDX_PREFIX;
 	for (i = lo; i < hi && w[i].e.key[depth + plen] == '\0'; i++)
 		;
-	nval = i - lo;
+	n->nvalues = i - lo;
+	if (n->nvalues) {
+		n->flags |= TIDX_VALUES;
+		n->values = calloc(n->nvalues, sizeof(*n->values));
+		CHECK(n->values != NULL);
+		for (size_t k = 0; k < n->nvalues; k++) {
+			n->values[k].priority = w[lo + k].e.priority;
+			n->values[k].value = strdup(w[lo + k].e.value);
+			CHECK(n->values[k].value != NULL);
+		}
+	}
 	while (i < hi) {
 		unsigned char c = w[i].e.key[depth + plen];
+		size_t start = i;
 
-		start = i;
 		while (i < hi && (unsigned char)w[i].e.key[depth + plen] == c)
 			i++;
-		children[c] = index_write_node(b, w, start, i, depth + plen + 1);
+		children[c] = tnode_build(w, start, i, depth + plen + 1);
 		if (c < first)
 			first = c;
 		if (c > last)
 			last = c;
 	}
-	ref = b->len;
-	if (plen) {
-		ref |= 0x80000000u;
-		sbuf_addn(b, w[lo].e.key + depth, plen);
-		sbuf_addn(b, "", 1);
-	}
+	n->first = first;
+	n->last = last;
 	if (last >= 0) {
-		char fl[2] = { (char)first, (char)last };
-
-		ref |= 0x20000000u;
-		sbuf_addn(b, fl, 2);
-		for (int c = first; c <= last; c++)
-			be32_put(b, children[c]);
+		n->flags |= TIDX_CHILDS;
+		n->child = calloc((size_t)(last - first + 1), sizeof(*n->child));
+		CHECK(n->child != NULL);
+		memcpy(n->child, children + first,
+		       (size_t)(last - first + 1) * sizeof(*n->child));
 	}
-	if (nval) {
-		ref |= 0x40000000u;
-		be32_put(b, (uint32_t)nval);
-		for (i = lo; i < lo + nval; i++) {
-			be32_put(b, w[i].e.priority);
-			sbuf_addn(b, w[i].e.value, strlen(w[i].e.value) + 1);
+	return n;
+}
+
+/* The node at @ref of a trusted index file (depmod's or a test's), checked only
+ * enough not to crash the test; NULL for reference 0. */
+static inline struct tnode *tnode_read(const unsigned char *mm, size_t size, uint32_t ref,
+				       unsigned int depth)
+{
+	size_t off = ref & TIDX_MASK;
+	struct tnode *n;
+
+	if (!off)
+		return NULL;
+	CHECK_MSG(depth < 4096 && off >= 12 && off <= size, "index node %zu: bad", off);
+	n = calloc(1, sizeof(*n));
+	CHECK(n != NULL);
+	n->flags = ref & ~TIDX_MASK;
+	n->first = 0;
+	n->last = -1;
+	if (ref & TIDX_PREFIX) {
+		const unsigned char *nul = memchr(mm + off, 0, size - off);
+
+		CHECK(nul != NULL);
+		n->prefix = strdup((const char *)mm + off);
+		off = (size_t)(nul - mm) + 1;
+	} else {
+		n->prefix = strdup("");
+	}
+	CHECK(n->prefix != NULL);
+	if (ref & TIDX_CHILDS) {
+		CHECK(off + 2 <= size);
+		n->first = mm[off];
+		n->last = mm[off + 1];
+		off += 2;
+		CHECK(n->first <= n->last &&
+		      off + 4 * (size_t)(n->last - n->first + 1) <= size);
+		n->child = calloc((size_t)(n->last - n->first + 1), sizeof(*n->child));
+		CHECK(n->child != NULL);
+		for (int c = n->first; c <= n->last; c++, off += 4)
+			n->child[c - n->first] =
+				tnode_read(mm, size, be32_get(mm + off), depth + 1);
+	}
+	if (ref & TIDX_VALUES) {
+		CHECK(off + 4 <= size);
+		n->nvalues = be32_get(mm + off);
+		off += 4;
+		CHECK(n->nvalues <= size);
+		n->values = calloc(n->nvalues ? n->nvalues : 1, sizeof(*n->values));
+		CHECK(n->values != NULL);
+		for (size_t i = 0; i < n->nvalues; i++) {
+			const unsigned char *nul;
+
+			CHECK(off + 4 < size);
+			n->values[i].priority = be32_get(mm + off);
+			off += 4;
+			nul = memchr(mm + off, 0, size - off);
+			CHECK(nul != NULL);
+			n->values[i].value = strdup((const char *)mm + off);
+			CHECK(n->values[i].value != NULL);
+			off = (size_t)(nul - mm) + 1;
 		}
 	}
-	return ref;
+	return n;
+}
+
+/* A whole index file: header, then @root (NULL: reference @noroot, 0 or 12, no
+ * node bytes) in @layout. Returns the bytes in an sbuf (free b.s). */
+static inline struct sbuf tnode_file(const struct tnode *root, uint32_t noroot,
+				     enum modset_index_layout layout)
+{
+	struct sbuf b = { 0 };
+
+	be32_put(&b, TIDX_MAGIC);
+	be32_put(&b, TIDX_VERSION);
+	be32_put(&b, noroot);
+	if (root)
+		be32_set(&b, 8, tnode_write(&b, root, layout));
+	return b;
 }
 
 static inline int index_wentry_cmp(const void *a, const void *b)
@@ -910,35 +1126,38 @@ static inline int index_wentry_cmp(const void *a, const void *b)
 	return c ? c : x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Write a kmod index of @n entries with priorities to DIR/REL; returns the path.
- * Several entries of one key are its values, in the order given (depmod sorts them by
- * priority). */
-static inline char *index_write_prio(const char *dir, const char *rel,
-				     const struct index_pentry *entries, size_t n)
+/* Write a kmod index of @n entries with priorities to DIR/REL in @layout; returns
+ * the path. Several entries of one key are its values, in the order given (depmod
+ * sorts them by priority). */
+static inline char *index_write_layout(const char *dir, const char *rel,
+				       const struct index_pentry *entries, size_t n,
+				       enum modset_index_layout layout)
 {
 	struct index_wentry *w = malloc((n ? n : 1) * sizeof(*w));
-	struct sbuf b = { 0 };
-	uint32_t root;
+	struct tnode *root = NULL;
+	struct sbuf b;
 	char *path;
 
 	CHECK(w != NULL);
 	for (size_t i = 0; i < n; i++)
 		w[i] = (struct index_wentry){ entries[i], i };
-	if (n)
+	if (n) {
 		qsort(w, n, sizeof(*w), index_wentry_cmp);
-	be32_put(&b, 0xB007F457u);
-	be32_put(&b, 0x00020001u);
-	be32_put(&b, 0); /* root, patched below */
-	if (n)
-		root = index_write_node(&b, w, 0, n, 0);
-	else
-		root = b.len; /* an empty node */
-	for (int k = 0; k < 4; k++)
-		b.s[8 + k] = (char)(root >> (24 - 8 * k));
+		root = tnode_build(w, 0, n, 0);
+	}
+	b = tnode_file(root, 12, layout); /* no entries: an empty root at 12 */
 	path = write_bytes(dir, rel, b.s, b.len);
 	free(b.s);
+	tnode_free(root);
 	free(w);
 	return path;
+}
+
+/* The same, children first (depmod <= 33). */
+static inline char *index_write_prio(const char *dir, const char *rel,
+				     const struct index_pentry *entries, size_t n)
+{
+	return index_write_layout(dir, rel, entries, n, MODSET_INDEX_POSTORDER);
 }
 
 /* Write a kmod index of @n entries (priority 0) to DIR/REL; returns the path. */
@@ -954,6 +1173,143 @@ static inline char *index_write(const char *dir, const char *rel,
 	path = index_write_prio(dir, rel, p, n);
 	free(p);
 	return path;
+}
+
+/* The trie of the index bytes @data (trusted); *rootref gets the header's root
+ * reference. */
+static inline struct tnode *index_parse(const void *data, size_t len, uint32_t *rootref)
+{
+	const unsigned char *mm = data;
+
+	CHECK_MSG(len >= 12 && be32_get(mm) == TIDX_MAGIC, "not a kmod index");
+	*rootref = be32_get(mm + 8);
+	return tnode_read(mm, len, *rootref, 0);
+}
+
+/* The index bytes @data (trusted) in @layout: the same trie, the same bytes as
+ * depmod of that layout writes. Returns the new bytes (free b.s). */
+static inline struct sbuf index_relayout_bytes(const void *data, size_t len,
+					       enum modset_index_layout layout)
+{
+	uint32_t ref;
+	struct tnode *root = index_parse(data, len, &ref);
+	struct sbuf b = tnode_file(root, ref, layout);
+
+	tnode_free(root);
+	return b;
+}
+
+/* Rewrite the index file @path (trusted) in @layout. */
+static inline void index_relayout(const char *path, enum modset_index_layout layout)
+{
+	size_t len;
+	char *data = slurp(path, &len);
+	struct sbuf b = index_relayout_bytes(data, len, layout);
+
+	free(write_bytes(path, NULL, b.s, b.len));
+	free(b.s);
+	free(data);
+}
+
+static inline void index_relayout_preorder(const char *path)
+{
+	index_relayout(path, MODSET_INDEX_PREORDER);
+}
+
+static inline void tnode_dump(const struct tnode *n, struct sbuf *key, struct sbuf *out)
+{
+	size_t keep = key->len;
+
+	if (!n)
+		return;
+	sbuf_add(key, n->prefix);
+	for (size_t i = 0; i < n->nvalues; i++)
+		sbuf_addf(out, "%s\t%u\t%s\n", key->s, n->values[i].priority,
+			  n->values[i].value);
+	for (int c = n->first; n->child && c <= n->last; c++) {
+		char ch = (char)c;
+
+		sbuf_addn(key, &ch, 1);
+		tnode_dump(n->child[c - n->first], key, out);
+		key->len--;
+		key->s[key->len] = '\0';
+	}
+	key->len = keep;
+	if (key->s)
+		key->s[keep] = '\0';
+}
+
+/* Every entry of the index file @path (trusted), "KEY\tPRIORITY\tVALUE\n" in key
+ * order, a key's values in file order: what the file holds, whatever its layout. */
+static inline char *index_dump(const char *path)
+{
+	size_t len;
+	char *data = slurp(path, &len);
+	struct sbuf key = { 0 }, out = { 0 };
+	uint32_t ref;
+	struct tnode *root = index_parse(data, len, &ref);
+
+	sbuf_add(&key, "");
+	tnode_dump(root, &key, &out);
+	tnode_free(root);
+	free(key.s);
+	free(data);
+	return sbuf_take(&out);
+}
+
+static inline const char *layout_name(enum modset_index_layout layout)
+{
+	return layout == MODSET_INDEX_PREORDER ? "pre-order" : "children-first";
+}
+
+/* ------------------------------------------------------------------------- */
+/* kmod 34                                                                     */
+
+/*
+ * $FIXTURES34: the fixture specs indexed by depmod 34 (pre-order indexes), and
+ * $TRIXIE: the Debian 13 root whose depmod and modprobe are kmod 34's (the Makefile
+ * sets both, TRIXIE empty when tests/trixie-root.sh cannot make the root). When
+ * either is unset or empty, the kmod 34 part of a test cannot run: it says so on
+ * stderr ("SKIP: WHAT (no FIXTURES34)") and the test goes on without it, never
+ * failing for that. Returns $FIXTURES34, or NULL after the SKIP line.
+ */
+static inline const char *fixtures34_dir(const char *what)
+{
+	const char *f = getenv("FIXTURES34"), *t = getenv("TRIXIE");
+
+	if (!f || !*f || !t || !*t) {
+		fprintf(stderr, "SKIP: %s (no %s)\n", what,
+			!f || !*f ? "FIXTURES34" : "TRIXIE");
+		return NULL;
+	}
+	return f;
+}
+
+/* $TRIXIE, or NULL (see fixtures34_dir()). */
+static inline const char *trixie_root(void)
+{
+	const char *t = getenv("TRIXIE");
+
+	return t && *t ? t : NULL;
+}
+
+/* The command that runs depmod on the tree below @base for @kver, as
+ * tests/mkfixture.sh does (configuration from @base/.depmod.d only): the host's,
+ * or with @trixie the one of that root (tests/trixie-run.sh, @base bind-mounted). */
+static inline char *depmod_cmd(const char *trixie, const char *base, const char *kver)
+{
+	const char *src = getenv("SRCDIR");
+	char *conf = xasprintf("%s/.depmod.d", base), *cmd;
+
+	mkdir_p(conf);
+	if (trixie)
+		cmd = xasprintf("sh '%s/tests/trixie-run.sh' '%s' -b '%s' -- "
+				"depmod -b '%s' -C '%s' '%s'",
+				src && *src ? src : ".", trixie, base, base, conf, kver);
+	else
+		cmd = xasprintf("depmod -b '%s' -C '%s' '%s'", base, conf, kver);
+	free(conf);
+	return cmd;
 }
 
 /* ------------------------------------------------------------------------- */

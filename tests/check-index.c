@@ -6,6 +6,12 @@
  * dlopen(), as the library once used it: every answer, in order). Every crafted
  * corruption must be -EBADMSG with a reason, never a crash (libkmod would trust
  * those offsets); ASan/valgrind runs check the bounds.
+ *
+ * Both of depmod's layouts: children first (depmod <= 33, the fixtures of
+ * $FIXTURES) and pre-order (depmod 34: the same files rewritten by
+ * index_relayout(), and depmod 34's own in $FIXTURES34, which must be those bytes
+ * exactly); damaged files of each, where a child on the wrong side of its parent
+ * for the file's layout is refused.
  */
 #include <dlfcn.h>
 
@@ -79,28 +85,35 @@ static int validate_sbuf(struct sbuf *b, const char **why)
 			      what);                                                     \
 	} while (0)
 
-#define ck_assert_valid(b)                                                               \
-	do {                                                                             \
-		const char *why_;                                                        \
-		int r_ = validate_sbuf(b, &why_);                                        \
-		ck_assert_msg(r_ == 0, "index_validate = %d (%s)", r_, why_ ? why_ : "");  \
-		ck_assert_ptr_null(why_);                                                \
+#define ck_assert_valid(b)                                             \
+	do {                                                           \
+		const char *why_;                                      \
+		int r_ = validate_sbuf(b, &why_);                      \
+		ck_assert_msg(r_ == 0, "index_validate = %d (%s)", r_, \
+			      why_ ? why_ : "");                       \
+		ck_assert_ptr_null(why_);                              \
 	} while (0)
 
 /* ---- the real thing ---- */
 
-START_TEST(fixture_indexes_valid)
-{
-	const char *fx = fixtures_dir();
-	DIR *d = opendir(fx);
-	struct dirent *e;
-	unsigned int checked = 0;
+static const enum modset_index_layout layouts[] = { MODSET_INDEX_POSTORDER,
+						    MODSET_INDEX_PREORDER };
 
-	ck_assert_msg(d, "%s: %s", fx, strerror(errno));
+/* The .bin files of every tree of the fixture set @base: @fn(path, data) on each;
+ * returns how many. */
+static unsigned int for_each_fixture_bin(const char *base,
+					 void (*fn)(const char *path, void *data),
+					 void *data)
+{
+	DIR *d = opendir(base);
+	struct dirent *e;
+	unsigned int n = 0;
+
+	ck_assert_msg(d, "%s: %s", base, strerror(errno));
 	while ((e = readdir(d))) {
-		char *root = xasprintf("%s/%s", fx, e->d_name), *md, *mods;
-		DIR *m;
-		struct dirent *f;
+		char *root = xasprintf("%s/%s", base, e->d_name), *md, *mods;
+		struct dirent **names;
+		int k;
 
 		mods = xasprintf("%s/lib/modules", root);
 		if (e->d_name[0] == '.' || !file_exists(mods)) {
@@ -109,49 +122,152 @@ START_TEST(fixture_indexes_valid)
 			continue;
 		}
 		md = root_moddir(root);
-		m = opendir(md);
-		ck_assert_ptr_nonnull(m);
-		while ((f = readdir(m))) {
-			size_t n = strlen(f->d_name);
-			const char *why = "not touched";
-			char *p;
-			int r;
+		k = scandir(md, &names, NULL, alphasort);
+		ck_assert_int_ge(k, 0);
+		for (int i = 0; i < k; i++) {
+			size_t len = strlen(names[i]->d_name);
 
-			if (n < 4 || !streq(f->d_name + n - 4, ".bin"))
-				continue;
-			p = xasprintf("%s/%s", md, f->d_name);
-			r = index_validate(p, &why);
-			ck_assert_msg(r == 0, "%s: %d %s", p, r, why ? why : "");
-			ck_assert_ptr_null(why);
-			checked++;
-			free(p);
+			if (len >= 4 && streq(names[i]->d_name + len - 4, ".bin")) {
+				char *p = xasprintf("%s/%s", md, names[i]->d_name);
+
+				fn(p, data);
+				n++;
+				free(p);
+			}
+			free(names[i]);
 		}
-		closedir(m);
+		free(names);
 		free(md);
 		free(mods);
 		free(root);
 	}
 	closedir(d);
+	return n;
+}
+
+/* index_validate() accepts @path, and index_open() reads it as a file of @layout
+ * (or of either: a root without children is at 12 in both). */
+static void assert_valid_file(const char *path, enum modset_index_layout layout)
+{
+	const char *why = "not touched";
+	struct index_file f;
+	int r = index_validate(path, &why);
+
+	CHECK_MSG(r == 0 && !why, "%s (%s): %d %s", path, layout_name(layout), r,
+		  why ? why : "");
+	CHECK(index_open(path, &f, &why) == 0);
+	CHECK_MSG(f.preorder == (layout == MODSET_INDEX_PREORDER) || !(f.root & F_CHILDS),
+		  "%s: read as %s, written %s", path,
+		  f.preorder ? "pre-order" : "children-first", layout_name(layout));
+	index_close(&f);
+}
+
+/* The file at @path (trusted), in layout *@data, to a scratch file: valid. */
+static void relayout_valid(const char *path, void *data)
+{
+	enum modset_index_layout layout = *(enum modset_index_layout *)data;
+	size_t len;
+	char *bytes = slurp(path, &len), name[32], *copy;
+	struct sbuf b = index_relayout_bytes(bytes, len, layout);
+
+	snprintf(name, sizeof(name), "index-%u.bin", nfile++);
+	copy = write_bytes(tmp, name, b.s, b.len);
+	assert_valid_file(copy, layout);
+	free(copy);
+	free(b.s);
+	free(bytes);
+}
+
+/* Every index depmod 30 wrote for the fixture trees, as it is (children first) and
+ * rewritten in pre-order: valid, and read in that layout. */
+START_TEST(fixture_indexes_valid)
+{
+	enum modset_index_layout layout = layouts[_i];
+	unsigned int checked;
+
+	checked = for_each_fixture_bin(fixtures_dir(), relayout_valid, &layout);
+
 	/* 5 indexes per tree, at least the 5 documented trees */
 	ck_assert_uint_ge(checked, 25);
 }
 END_TEST
 
+static void depmod34_valid(const char *path, void *data)
+{
+	assert_valid_file(path, MODSET_INDEX_PREORDER);
+}
+
+/* The file @path of FIXTURES34 is what depmod 30's file of the same tree gives
+ * rewritten in pre-order, byte for byte, and rewritten children first it is depmod
+ * 30's. */
+static void depmod34_equals_relayout(const char *path, void *data)
+{
+	const char *fx34 = data, *fx = fixtures_dir();
+	char *old, *old_data, *new_data;
+	size_t old_len, new_len;
+	struct sbuf pre, post;
+
+	CHECK(strncmp(path, fx34, strlen(fx34)) == 0);
+	old = xasprintf("%s%s", fx, path + strlen(fx34));
+	old_data = slurp(old, &old_len);
+	new_data = slurp(path, &new_len);
+	pre = index_relayout_bytes(old_data, old_len, MODSET_INDEX_PREORDER);
+	post = index_relayout_bytes(new_data, new_len, MODSET_INDEX_POSTORDER);
+	CHECK_MSG(pre.len == new_len && memcmp(pre.s, new_data, new_len) == 0,
+		  "%s in pre-order (%zu bytes) is not depmod 34's %s (%zu bytes)", old,
+		  pre.len, path, new_len);
+	CHECK_MSG(post.len == old_len && memcmp(post.s, old_data, old_len) == 0,
+		  "%s children first (%zu bytes) is not depmod 30's %s (%zu bytes)", path,
+		  post.len, old, old_len);
+	free(pre.s);
+	free(post.s);
+	free(old_data);
+	free(new_data);
+	free(old);
+}
+
+/* depmod 34's indexes of the same fixture trees: valid, pre-order; the test writer's
+ * pre-order (index_relayout) is exactly depmod 34's. */
+START_TEST(fixture34_indexes_valid)
+{
+	const char *fx34 = fixtures34_dir("depmod 34's indexes");
+	unsigned int n;
+
+	if (!fx34)
+		return;
+	ck_assert_uint_ge(for_each_fixture_bin(fx34, depmod34_valid, NULL), 25);
+	n = for_each_fixture_bin(fx34, depmod34_equals_relayout, (void *)fx34);
+	ck_assert_uint_ge(n, 25);
+}
+END_TEST
+
 START_TEST(written_index_valid)
 {
-	static const struct index_entry entries[] = {
-		{ "a", "1" },	  { "ab", "2" },      { "abc", "3" },	  { "abd", "4" },
-		{ "b", "5" },	  { "snd_pcm", "6" }, { "snd_hda", "7" }, { "snd", "8" },
-		{ "zzzz", "9" }, { "~", "10" },
+	static const struct index_pentry entries[] = {
+		{ "a", "1", 0 },	{ "ab", "2", 0 },      { "abc", "3", 0 },
+		{ "abd", "4", 0 },	{ "b", "5", 0 },       { "snd_pcm", "6", 0 },
+		{ "snd_hda", "7", 0 }, { "snd", "8", 0 },     { "zzzz", "9", 0 },
+		{ "~", "10", 0 },	{ "snd", "8b", 1 },
 	};
-	const char *why = "not touched";
-	char *p = index_write(tmp, "w.bin", entries, ARRAY_SIZE(entries));
+	enum modset_index_layout layout = layouts[_i], other = layouts[!_i];
+	char *p = index_write_layout(tmp, "w.bin", entries, ARRAY_SIZE(entries), layout);
+	char *q = index_write_layout(tmp, "o.bin", entries, ARRAY_SIZE(entries), other);
+	char *pd, *qd;
+	size_t plen, qlen;
 
-	ck_assert_int_eq(index_validate(p, &why), 0);
-	ck_assert_ptr_null(why);
+	assert_valid_file(p, layout);
+	/* the same trie in the other layout: the other writer's bytes */
+	index_relayout(q, layout);
+	pd = slurp(p, &plen);
+	qd = slurp(q, &qlen);
+	ck_assert_uint_eq(plen, qlen);
+	ck_assert_mem_eq(pd, qd, plen);
+	free(pd);
+	free(qd);
+	free(q);
 	free(p);
-	p = index_write(tmp, "empty.bin", NULL, 0);
-	ck_assert_int_eq(index_validate(p, &why), 0);
+	p = index_write_layout(tmp, "empty.bin", NULL, 0, layout);
+	assert_valid_file(p, layout);
 	free(p);
 }
 END_TEST
@@ -276,7 +392,7 @@ START_TEST(child_out_of_range)
 	ck_assert_corrupt(&b, "out of range");
 
 	/* a valid child next to a bad one, deeper in the trie (children first, as
-	 * depmod writes them) */
+	 * depmod <= 33 writes them) */
 	header(&b, MAGIC, VERSION, F_CHILDS | 28);
 	be32_put(&b, 1); /* 12: the values node of 'a' */
 	be32_put(&b, 0);
@@ -301,15 +417,20 @@ START_TEST(child_out_of_range)
 	be32_put(&b, F_VALUES | 12);
 	be32_put(&b, F_CHILDS | 22);
 	ck_assert_valid(&b);
-}
-END_TEST
 
-START_TEST(child_not_before_parent)
-{
-	struct sbuf b = { 0 };
+	/* the same two, parent first (depmod 34's pre-order) */
+	header(&b, MAGIC, VERSION, F_CHILDS | 12);
+	put_bytes(&b, "ab", 2); /* 12: the root */
+	be32_put(&b, F_VALUES | 22);
+	be32_put(&b, F_CHILDS | 32);
+	be32_put(&b, 1); /* 22: the values node of 'a' */
+	be32_put(&b, 0);
+	put_bytes(&b, "v", 2);
+	ck_assert_uint_eq(b.len, 32);
+	put_bytes(&b, "xx", 2); /* 32: the node of 'b', whose child is bad */
+	be32_put(&b, F_PREFIX | 0x0FFFFFF0);
+	ck_assert_corrupt(&b, "out of range");
 
-	/* the same valid trie, written parent first (the root at 12): depmod 34's
-	 * pre-order layout, valid */
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "ab", 2);
 	be32_put(&b, F_VALUES | 22);
@@ -320,6 +441,18 @@ START_TEST(child_not_before_parent)
 	put_bytes(&b, "xx", 2);
 	be32_put(&b, 0);
 	ck_assert_valid(&b);
+}
+END_TEST
+
+#define WHY_BEFORE "child node not stored before its parent (loop?)"
+#define WHY_AFTER "child node not stored after its parent (loop?)"
+#define WHY_SHARED "nodes shared by several parents (not a tree)"
+
+/* A child on the wrong side of its parent for the file's layout (told by the root's
+ * offset: 12 is pre-order): refused, naming the layout's rule. */
+START_TEST(child_wrong_side)
+{
+	struct sbuf b = { 0 };
 
 	/* parent first, but the root not at 12 (a children-first file): refused */
 	header(&b, MAGIC, VERSION, F_CHILDS | 13);
@@ -332,7 +465,20 @@ START_TEST(child_not_before_parent)
 	put_bytes(&b, "v", 2);
 	put_bytes(&b, "xx", 2);
 	be32_put(&b, 0);
-	ck_assert_corrupt(&b, "not stored before its parent");
+	ck_assert_corrupt(&b, WHY_BEFORE);
+
+	/* children first, one level down: the node of 'b' (before the root, right)
+	 * has a child after itself (the values node, also before the root) */
+	header(&b, MAGIC, VERSION, F_CHILDS | 28);
+	put_bytes(&b, "xx", 2); /* 12: the node of 'b' */
+	be32_put(&b, F_VALUES | 18);
+	be32_put(&b, 1); /* 18: a values node */
+	be32_put(&b, 0);
+	put_bytes(&b, "v", 2);
+	ck_assert_uint_eq(b.len, 28);
+	put_bytes(&b, "bb", 2); /* 28: the root */
+	be32_put(&b, F_CHILDS | 12);
+	ck_assert_corrupt(&b, WHY_BEFORE);
 
 	/* a child that starts before its parent but runs into it: its prefix "xy" ends
 	 * with the root's (empty) prefix */
@@ -341,7 +487,50 @@ START_TEST(child_not_before_parent)
 	put_bytes(&b, "", 1); /* 14: the root */
 	put_bytes(&b, "aa", 2);
 	be32_put(&b, F_PREFIX | 12);
-	ck_assert_corrupt(&b, "not stored before its parent");
+	ck_assert_corrupt(&b, WHY_BEFORE);
+
+	/* pre-order (the root at 12), a child pointing back before its parent: the node
+	 * of 'b' (at 32) has the node of 'a' (at 22) as its child */
+	header(&b, MAGIC, VERSION, F_CHILDS | 12);
+	put_bytes(&b, "ab", 2); /* 12: the root */
+	be32_put(&b, F_VALUES | 22);
+	be32_put(&b, F_CHILDS | 32);
+	be32_put(&b, 1); /* 22: the values node of 'a' */
+	be32_put(&b, 0);
+	put_bytes(&b, "v", 2);
+	ck_assert_uint_eq(b.len, 32);
+	put_bytes(&b, "xx", 2); /* 32: the node of 'b' */
+	be32_put(&b, F_VALUES | 22);
+	ck_assert_corrupt(&b, WHY_AFTER);
+
+	/* pre-order, a child starting inside its parent's bytes (at the root's prefix
+	 * "xyz", whose "yz" parses as a node) */
+	header(&b, MAGIC, VERSION, F_PREFIX | F_CHILDS | 12);
+	put_bytes(&b, "xyz", 4);
+	put_bytes(&b, "aa", 2);
+	be32_put(&b, F_PREFIX | 13);
+	ck_assert_corrupt(&b, WHY_AFTER);
+
+	/* pre-order, a child inside its parent's values (a whole-node check reads them)
+	 */
+	header(&b, MAGIC, VERSION, F_CHILDS | F_VALUES | 12);
+	put_bytes(&b, "aa", 2);
+	be32_put(&b, F_PREFIX | 30);
+	be32_put(&b, 1);
+	be32_put(&b, 0);
+	put_bytes(&b, "valu", 5);
+	ck_assert_uint_eq(b.len, 31);
+	ck_assert_corrupt(&b, WHY_AFTER);
+
+	/* ... and right after them: fine */
+	header(&b, MAGIC, VERSION, F_CHILDS | F_VALUES | 12);
+	put_bytes(&b, "aa", 2);
+	be32_put(&b, F_PREFIX | 31);
+	be32_put(&b, 1);
+	be32_put(&b, 0);
+	put_bytes(&b, "valu", 5);
+	put_bytes(&b, "q", 2);
+	ck_assert_valid(&b);
 }
 END_TEST
 
@@ -349,18 +538,45 @@ START_TEST(loop_self)
 {
 	struct sbuf b = { 0 };
 
-	/* a node whose only child is itself */
+	/* a node whose only child is itself: in a pre-order file (the root at 12) ... */
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "aa", 2);
 	be32_put(&b, F_CHILDS | 12);
-	ck_assert_corrupt(&b, "loop");
+	ck_assert_corrupt(&b, WHY_AFTER);
+
+	/* ... and in a children-first one (the root after a byte of nothing) */
+	header(&b, MAGIC, VERSION, F_CHILDS | 13);
+	put_bytes(&b, "x", 1);
+	put_bytes(&b, "aa", 2);
+	be32_put(&b, F_CHILDS | 13);
+	ck_assert_corrupt(&b, WHY_BEFORE);
 
 	/* the same with a prefix */
 	header(&b, MAGIC, VERSION, F_PREFIX | F_CHILDS | 12);
 	put_bytes(&b, "p", 2);
 	put_bytes(&b, "aa", 2);
 	be32_put(&b, F_PREFIX | F_CHILDS | 12);
-	ck_assert_corrupt(&b, "loop");
+	ck_assert_corrupt(&b, WHY_AFTER);
+	header(&b, MAGIC, VERSION, F_PREFIX | F_CHILDS | 13);
+	put_bytes(&b, "x", 1);
+	put_bytes(&b, "p", 2);
+	put_bytes(&b, "aa", 2);
+	be32_put(&b, F_PREFIX | F_CHILDS | 13);
+	ck_assert_corrupt(&b, WHY_BEFORE);
+
+	/* a deeper node whose child is itself, below a good root, in each layout */
+	header(&b, MAGIC, VERSION, F_CHILDS | 12);
+	put_bytes(&b, "aa", 2); /* 12: the root */
+	be32_put(&b, F_CHILDS | 18);
+	put_bytes(&b, "bb", 2); /* 18 */
+	be32_put(&b, F_CHILDS | 18);
+	ck_assert_corrupt(&b, WHY_AFTER);
+	header(&b, MAGIC, VERSION, F_CHILDS | 18);
+	put_bytes(&b, "bb", 2); /* 12 */
+	be32_put(&b, F_CHILDS | 12);
+	put_bytes(&b, "aa", 2); /* 18: the root */
+	be32_put(&b, F_CHILDS | 12);
+	ck_assert_corrupt(&b, WHY_BEFORE);
 }
 END_TEST
 
@@ -368,25 +584,54 @@ START_TEST(loop_two_nodes)
 {
 	struct sbuf b = { 0 };
 
-	/* 12 -> 18 -> 12 */
+	/* pre-order: 12 -> 18 -> 12 */
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "aa", 2);
 	be32_put(&b, F_CHILDS | 18);
 	ck_assert_uint_eq(b.len, 18);
 	put_bytes(&b, "bb", 2);
 	be32_put(&b, F_CHILDS | 12);
-	ck_assert_corrupt(&b, "loop");
+	ck_assert_corrupt(&b, WHY_AFTER);
+
+	/* children first: 19 -> 13 -> 19 */
+	header(&b, MAGIC, VERSION, F_CHILDS | 19);
+	put_bytes(&b, "x", 1);
+	put_bytes(&b, "bb", 2); /* 13 */
+	be32_put(&b, F_CHILDS | 19);
+	ck_assert_uint_eq(b.len, 19);
+	put_bytes(&b, "aa", 2); /* 19: the root */
+	be32_put(&b, F_CHILDS | 13);
+	ck_assert_corrupt(&b, WHY_BEFORE);
+
+	/* three nodes, the last pointing back at the first, in each layout */
+	header(&b, MAGIC, VERSION, F_CHILDS | 12);
+	put_bytes(&b, "aa", 2); /* 12 */
+	be32_put(&b, F_CHILDS | 18);
+	put_bytes(&b, "bb", 2); /* 18 */
+	be32_put(&b, F_CHILDS | 24);
+	put_bytes(&b, "cc", 2); /* 24 */
+	be32_put(&b, F_CHILDS | 12);
+	ck_assert_corrupt(&b, WHY_AFTER);
+	header(&b, MAGIC, VERSION, F_CHILDS | 25);
+	put_bytes(&b, "x", 1);
+	put_bytes(&b, "cc", 2); /* 13 */
+	be32_put(&b, F_CHILDS | 25);
+	put_bytes(&b, "bb", 2); /* 19 */
+	be32_put(&b, F_CHILDS | 13);
+	put_bytes(&b, "aa", 2); /* 25: the root */
+	be32_put(&b, F_CHILDS | 19);
+	ck_assert_corrupt(&b, WHY_BEFORE);
 }
 END_TEST
 
+/* 100 children all pointing to one node with 100 children pointing to one leaf: not
+ * a tree, but no loop either; each layout's check ends quickly, refusing it. */
 START_TEST(shared_child_dag_terminates)
 {
 	struct sbuf b = { 0 };
-	const char *why;
-	int r;
+	uint32_t mid, root;
 
-	/* 100 children all pointing to one node with 100 children pointing to one
-	 * leaf: not a tree, but no loop either; the check must end quickly either way */
+	/* pre-order: the root at 12, the shared node, the shared leaf */
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "\x01\x64", 2);
 	for (int i = 0; i < 100; i++)
@@ -399,8 +644,23 @@ START_TEST(shared_child_dag_terminates)
 	be32_put(&b, 1);
 	be32_put(&b, 0);
 	put_bytes(&b, "leaf", 5);
-	r = validate_sbuf(&b, &why);
-	ck_assert_msg(r == 0 || r == -EBADMSG, "r = %d", r);
+	ck_assert_corrupt(&b, WHY_SHARED);
+
+	/* children first: the leaf, the shared node, the root */
+	header(&b, MAGIC, VERSION, 0);
+	be32_put(&b, 1); /* 12: the leaf */
+	be32_put(&b, 0);
+	put_bytes(&b, "leaf", 5);
+	mid = (uint32_t)b.len;
+	put_bytes(&b, "\x01\x64", 2);
+	for (int i = 0; i < 100; i++)
+		be32_put(&b, F_VALUES | 12);
+	root = (uint32_t)b.len;
+	put_bytes(&b, "\x01\x64", 2);
+	for (int i = 0; i < 100; i++)
+		be32_put(&b, F_CHILDS | mid);
+	be32_set(&b, 8, F_CHILDS | root);
+	ck_assert_corrupt(&b, WHY_SHARED);
 }
 END_TEST
 
@@ -537,34 +797,80 @@ END_TEST
 
 START_TEST(corrupt_fixture_copies)
 {
-	/* a real index with bytes overwritten in its body */
-	char *md = fixture_moddir("hard"), *src = xasprintf("%s/modules.dep.bin", md);
-	size_t len;
-	char *data = slurp(src, &len);
-	const char *why;
+	/* real indexes (depmod 30's, and the same in pre-order: depmod 34's bytes) with
+	 * bytes cut or overwritten */
+	static const char *const files[] = { "modules.dep.bin", "modules.alias.bin",
+					     "modules.symbols.bin" };
+	enum modset_index_layout layout = layouts[_i];
+	char *md = fixture_moddir("hard");
 	unsigned int bad = 0;
 
-	ck_assert_uint_gt(len, 100);
+	for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+		char *src = xasprintf("%s/%s", md, files[k]), *data;
+		size_t len;
+		const char *why;
+		struct sbuf b;
+		struct index_file f;
+
+		data = slurp(src, &len);
+		b = index_relayout_bytes(data, len, layout);
+		free(data);
+		data = b.s;
+		len = b.len;
+		ck_assert_uint_gt(len, 40);
+		ck_assert_int_eq(validate_bytes(data, len, &why), 0);
+		{
+			char *p = write_bytes(tmp, "layout.bin", data, len);
+
+			ck_assert_int_eq(index_open(p, &f, &why), 0);
+			ck_assert_int_eq(f.preorder, layout == MODSET_INDEX_PREORDER);
+			index_close(&f);
+			free(p);
+		}
+		/* cut at every length: never a crash, and never valid once the trie is
+		 * cut (every byte belongs to a node) */
+		for (size_t n = 12; n < len; n += 3) {
+			int r = validate_bytes(data, n, &why);
+
+			ck_assert_msg(r == -EBADMSG, "%s (%s) cut at %zu: %d", files[k],
+				      layout_name(layout), n, r);
+			bad++;
+		}
+		/* flip each byte of the header's root offset, then bytes of the body */
+		for (size_t i = 8; i < len; i += i < 12 ? 1 : 5) {
+			char *copy = malloc(len);
+			int r;
+
+			memcpy(copy, data, len);
+			copy[i] ^= 0x5a;
+			r = validate_bytes(copy, len, &why);
+			ck_assert_msg(r == -EBADMSG || r == 0, "flip %zu: %d", i, r);
+			free(copy);
+		}
+		free(data);
+		free(src);
+	}
+	ck_assert_uint_gt(bad, 100);
+	free(md);
+}
+END_TEST
+
+/* depmod 34's own files, cut: never valid */
+START_TEST(corrupt_fixture34_copies)
+{
+	const char *fx34 = fixtures34_dir("depmod 34's indexes cut");
+	char *md, *src, *data;
+	const char *why;
+	size_t len;
+
+	if (!fx34)
+		return;
+	md = fixture_moddir_in(fx34, "hard");
+	src = xasprintf("%s/modules.dep.bin", md);
+	data = slurp(src, &len);
 	ck_assert_int_eq(validate_bytes(data, len, &why), 0);
-	/* cut at every length: never a crash, and never valid once the trie is cut */
-	for (size_t n = 12; n < len; n += 7) {
-		int r = validate_bytes(data, n, &why);
-
-		ck_assert_msg(r == -EBADMSG, "cut at %zu: %d", n, r);
-		bad++;
-	}
-	ck_assert_uint_gt(bad, 10);
-	/* flip each byte of the header's root offset */
-	for (size_t i = 8; i < 12; i++) {
-		char *copy = malloc(len);
-		int r;
-
-		memcpy(copy, data, len);
-		copy[i] ^= 0x5a;
-		r = validate_bytes(copy, len, &why);
-		ck_assert_msg(r == -EBADMSG || r == 0, "flip %zu: %d", i, r);
-		free(copy);
-	}
+	for (size_t n = 12; n < len; n += 5)
+		ck_assert_msg(validate_bytes(data, n, &why) == -EBADMSG, "cut at %zu", n);
 	free(data);
 	free(src);
 	free(md);
@@ -631,10 +937,11 @@ static const struct index_pentry wild_entries[] = {
 	{ "xz", "p6", 1 },
 };
 
+/* The same answers from either layout: a search follows the trie, not the bytes. */
 START_TEST(wild_search)
 {
-	char *p = index_write_prio(tmp, "alias.bin", wild_entries,
-				   ARRAY_SIZE(wild_entries));
+	char *p = index_write_layout(tmp, "alias.bin", wild_entries,
+				     ARRAY_SIZE(wild_entries), layouts[_i]);
 
 #define WILD(key, order, want) ck_assert_str_eq_free(search_file(p, key, order), want)
 	/* by priority; "*" matches everything; e and f, values of one node with equal
@@ -680,9 +987,9 @@ START_TEST(wild_search_empty)
 }
 END_TEST
 
-#define ERR_LAYOUT "ERR: corrupt index: child node not stored before its parent (loop?)"
-#define ERR_LAYOUT_PRE "ERR: corrupt index: child node not stored after its parent (loop?)"
-#define ERR_SHARED "ERR: corrupt index: nodes shared by several parents (not a tree)"
+#define ERR_LAYOUT "ERR: corrupt index: " WHY_BEFORE
+#define ERR_LAYOUT_PRE "ERR: corrupt index: " WHY_AFTER
+#define ERR_SHARED "ERR: corrupt index: " WHY_SHARED
 
 START_TEST(wild_search_corrupt)
 {
@@ -700,20 +1007,63 @@ START_TEST(wild_search_corrupt)
 	free(b.s);
 	b = (struct sbuf){ 0 };
 
-	/* a node its own '*' child */
+	/* the same, children first (the root at 19) */
+	header(&b, MAGIC, VERSION, F_CHILDS | 19);
+	put_bytes(&b, "x", 1);
+	put_bytes(&b, "aa", 2); /* 13 */
+	be32_put(&b, F_CHILDS | 19);
+	put_bytes(&b, "**", 2); /* 19: the root */
+	be32_put(&b, F_CHILDS | 13);
+	ck_assert_str_eq_free(search_sbuf(&b, "pci:x"), ERR_LAYOUT);
+	free(b.s);
+	b = (struct sbuf){ 0 };
+
+	/* a node its own '*' child, in each layout */
 	header(&b, MAGIC, VERSION, F_CHILDS | 12);
 	put_bytes(&b, "**", 2);
 	be32_put(&b, F_CHILDS | 12);
 	ck_assert_str_eq_free(search_sbuf(&b, "x"), ERR_LAYOUT_PRE);
 	free(b.s);
 	b = (struct sbuf){ 0 };
+	header(&b, MAGIC, VERSION, F_CHILDS | 13);
+	put_bytes(&b, "x", 1);
+	put_bytes(&b, "**", 2);
+	be32_put(&b, F_CHILDS | 13);
+	ck_assert_str_eq_free(search_sbuf(&b, "x"), ERR_LAYOUT);
+	free(b.s);
+	b = (struct sbuf){ 0 };
 
-	/* below a wildcard, a child past the end (the key's path alone is fine) */
+	/* below '*', a pre-order node pointing back at its grandparent (12 -> 18 -> 24
+	 * -> 30 -> 18) */
+	header(&b, MAGIC, VERSION, F_CHILDS | 12);
+	put_bytes(&b, "**", 2); /* 12: the root */
+	be32_put(&b, F_CHILDS | 18);
+	put_bytes(&b, "aa", 2); /* 18: the '*' node */
+	be32_put(&b, F_CHILDS | 24);
+	put_bytes(&b, "bb", 2); /* 24 */
+	be32_put(&b, F_CHILDS | 30);
+	put_bytes(&b, "cc", 2); /* 30 */
+	be32_put(&b, F_CHILDS | 18);
+	ck_assert_str_eq_free(search_sbuf(&b, "xabc"), ERR_LAYOUT_PRE);
+	free(b.s);
+	b = (struct sbuf){ 0 };
+
+	/* below a wildcard, a child past the end (the key's path alone is fine), in
+	 * each layout */
 	header(&b, MAGIC, VERSION, F_CHILDS | 18);
 	put_bytes(&b, "aa", 2); /* 12: the '*' node, its 'a' child far away */
 	be32_put(&b, F_VALUES | 0x0FFFFFF0);
 	put_bytes(&b, "**", 2); /* 18: the root */
 	be32_put(&b, F_CHILDS | 12);
+	ck_assert_str_eq_free(search_sbuf(&b, "x"),
+			      "ERR: corrupt index: node offset out of range");
+	free(b.s);
+	b = (struct sbuf){ 0 };
+	header(&b, MAGIC, VERSION, F_CHILDS | 12);
+	put_bytes(&b, "**", 2); /* 12: the root */
+	be32_put(&b, F_CHILDS | 18);
+	put_bytes(&b, "aa", 2); /* 18: the '*' node, its 'a' child far away */
+	be32_put(&b, F_VALUES | 0x0FFFFFF0);
 	ck_assert_str_eq_free(search_sbuf(&b, "x"),
 			      "ERR: corrupt index: node offset out of range");
 	free(b.s);
@@ -769,13 +1119,32 @@ START_TEST(wild_search_corrupt)
 	}
 	ck_assert_str_eq_free(search_sbuf(&b, "x"), ERR_SHARED);
 	free(b.s);
+	b = (struct sbuf){ 0 };
+
+	/* the same in pre-order: the root, A, B, the leaf */
+	header(&b, MAGIC, VERSION, F_CHILDS | 12);
+	put_bytes(&b, "**", 2);
+	be32_put(&b, F_CHILDS | 18);
+	put_bytes(&b, "\x01\x64", 2); /* 18: A */
+	for (int i = 0; i < 100; i++)
+		be32_put(&b, F_CHILDS | 420);
+	ck_assert_uint_eq(b.len, 420);
+	put_bytes(&b, "\x01\x64", 2); /* 420: B */
+	for (int i = 0; i < 100; i++)
+		be32_put(&b, F_VALUES | 822);
+	ck_assert_uint_eq(b.len, 822);
+	be32_put(&b, 1);
+	be32_put(&b, 0);
+	put_bytes(&b, "leaf", 5);
+	ck_assert_str_eq_free(search_sbuf(&b, "x"), ERR_SHARED);
+	free(b.s);
 }
 END_TEST
 
 START_TEST(wild_search_deep)
 {
-	/* a trie as deep as its file allows, below a wildcard: the search keeps its
-	 * own stack (no recursion), and no limit but the file's */
+	/* a trie as deep as its file allows, below a wildcard, in each layout: the
+	 * search keeps its own stack (no recursion), and no limit but the file's */
 	enum { N = 100000 };
 	struct index_values vals = { 0 };
 	struct sbuf b = { 0 };
@@ -785,22 +1154,35 @@ START_TEST(wild_search_deep)
 	char *key, *path;
 
 	header(&b, MAGIC, VERSION, 0);
-	child = F_VALUES | b.len; /* the deepest node, then N nodes above it */
-	be32_put(&b, 1);
-	be32_put(&b, 7);
-	put_bytes(&b, "deepest", 8);
-	for (int i = 0; i < N; i++) {
-		uint32_t off = b.len;
+	if (layouts[_i] == MODSET_INDEX_POSTORDER) {
+		child = F_VALUES | b.len; /* the deepest node, then N nodes above it */
+		be32_put(&b, 1);
+		be32_put(&b, 7);
+		put_bytes(&b, "deepest", 8);
+		for (int i = 0; i < N; i++) {
+			uint32_t off = b.len;
 
-		put_bytes(&b, "aa", 2);
+			put_bytes(&b, "aa", 2);
+			be32_put(&b, child);
+			child = F_CHILDS | off;
+		}
+		root = b.len;
+		put_bytes(&b, "??", 2);
 		be32_put(&b, child);
-		child = F_CHILDS | off;
+	} else {
+		root = b.len; /* the root, N nodes below it, each after its parent */
+		put_bytes(&b, "??", 2);
+		be32_put(&b, F_CHILDS | (uint32_t)(b.len + 4));
+		for (int i = 0; i < N; i++) {
+			put_bytes(&b, "aa", 2);
+			be32_put(&b, (i == N - 1 ? F_VALUES : F_CHILDS) |
+					 (uint32_t)(b.len + 4));
+		}
+		be32_put(&b, 1);
+		be32_put(&b, 7);
+		put_bytes(&b, "deepest", 8);
 	}
-	root = b.len;
-	put_bytes(&b, "??", 2);
-	be32_put(&b, child);
-	for (int k = 0; k < 4; k++)
-		b.s[8 + k] = (char)((F_CHILDS | root) >> (24 - 8 * k));
+	be32_set(&b, 8, F_CHILDS | root);
 	path = write_bytes(tmp, "deep.bin", b.s, b.len);
 	free(b.s);
 
@@ -810,6 +1192,7 @@ START_TEST(wild_search_deep)
 	memset(key, 'a', N + 1);
 	key[N + 1] = '\0';
 	ck_assert_int_eq(index_open(path, &f, &why), 0);
+	ck_assert_int_eq(f.preorder, layouts[_i] == MODSET_INDEX_PREORDER);
 	ck_assert_int_eq(index_search_wild(&f, key, INDEX_ORDER_MMAP, &vals, &why), 0);
 	ck_assert_uint_eq(vals.n, 1);
 	ck_assert_str_eq(vals.v[0].value, "deepest");
@@ -817,6 +1200,7 @@ START_TEST(wild_search_deep)
 	key[N] = '\0';
 	ck_assert_int_eq(index_search_wild(&f, key, INDEX_ORDER_MMAP, &vals, &why), 0);
 	ck_assert_uint_eq(vals.n, 0);
+	ck_assert_int_eq(index_check_all(&f, &why), 0);
 	index_values_done(&vals);
 	index_close(&f);
 	free(key);
@@ -971,7 +1355,8 @@ static char *rnd_string(const char *alphabet, size_t maxlen)
 START_TEST(wild_search_vs_libkmod_random)
 {
 	/* random tries over a small alphabet full of wildcards, several values per key
-	 * with random priorities, searched for random keys */
+	 * with random priorities, searched for random keys; each layout (libkmod, even
+	 * the host's libkmod 30, reads both) */
 	static const char alphabet[] = "ab*?[]-!";
 	struct kmod_api k;
 	unsigned int compared = 0;
@@ -998,7 +1383,7 @@ START_TEST(wild_search_vs_libkmod_random)
 			}
 			e[i] = (struct index_pentry){ key, names[rnd(5)], rnd(3) };
 		}
-		p = index_write_prio(tmp, "random.bin", e, n);
+		p = index_write_layout(tmp, "random.bin", e, n, layouts[_i]);
 		data = slurp(p, &len);
 		md = oracle_dir(data, len);
 		for (size_t i = 0; i < nkeys; i++)
@@ -1060,7 +1445,10 @@ static void push_alias_keys(struct strv *keys, const char *line)
 START_TEST(wild_search_vs_libkmod_fixtures)
 {
 	/* the alias indexes depmod wrote for the fixture trees, searched for the
-	 * modaliases their own patterns describe, and for variations */
+	 * modaliases their own patterns describe, and for variations: depmod 30's
+	 * (children first), the same rewritten in pre-order, depmod 34's (pre-order) */
+	const char *base = _i == 2 ? fixtures34_dir("libkmod vs depmod 34's indexes")
+				   : fixtures_dir();
 	static const char *const trees[] = { "hard",	"soft", "weak",
 					     "builtin", "host", "fw" };
 	static const char *const files[][2] = {
@@ -1070,12 +1458,14 @@ START_TEST(wild_search_vs_libkmod_fixtures)
 	struct kmod_api k;
 	unsigned int compared = 0;
 
+	if (!base)
+		return;
 	if (!kmod_api_load(&k)) {
 		fprintf(stderr, "SKIP: %s: %s\n", LIBKMOD_SONAME, dlerror());
 		return;
 	}
 	for (size_t t = 0; t < ARRAY_SIZE(trees); t++) {
-		char *tmd = fixture_moddir(trees[t]);
+		char *tmd = fixture_moddir_in(base, trees[t]);
 
 		for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
 			char *txt = xasprintf("%s/%s", tmd, files[f][0]);
@@ -1096,6 +1486,14 @@ START_TEST(wild_search_vs_libkmod_fixtures)
 			CHECK(strv_push(&keys, "") == 0);
 			CHECK(strv_push(&keys, "symbol:") == 0);
 			data = slurp(bin, &len);
+			if (_i == 1) {
+				struct sbuf pre;
+
+				pre = index_relayout_bytes(data, len, layouts[1]);
+				free(data);
+				data = pre.s;
+				len = pre.len;
+			}
 			md = oracle_dir(data, len);
 			compared += oracle_compare(&k, md, (const char *const *)keys.v,
 						   keys.n);
@@ -1120,8 +1518,9 @@ static Suite *index_suite(void)
 
 	tc = tcase_new(s, "valid");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, fixture_indexes_valid);
-	tcase_add_test(tc, written_index_valid);
+	tcase_add_loop_test(tc, fixture_indexes_valid, 0, 2);
+	tcase_add_test(tc, fixture34_indexes_valid);
+	tcase_add_loop_test(tc, written_index_valid, 0, 2);
 	tcase_add_test(tc, empty_index_valid);
 
 	tc = tcase_new(s, "header");
@@ -1135,7 +1534,7 @@ static Suite *index_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, root_beyond_file);
 	tcase_add_test(tc, child_out_of_range);
-	tcase_add_test(tc, child_not_before_parent);
+	tcase_add_test(tc, child_wrong_side);
 	tcase_add_test(tc, loop_self);
 	tcase_add_test(tc, loop_two_nodes);
 	tcase_add_test(tc, shared_child_dag_terminates);
@@ -1147,17 +1546,18 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, bad_child_range);
 	tcase_add_test(tc, values_count_too_large);
 	tcase_add_test(tc, truncated_values);
-	tcase_add_test(tc, corrupt_fixture_copies);
+	tcase_add_loop_test(tc, corrupt_fixture_copies, 0, 2);
+	tcase_add_test(tc, corrupt_fixture34_copies);
 
 	tc = tcase_new(s, "wildcards");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, wild_search);
+	tcase_add_loop_test(tc, wild_search, 0, 2);
 	tcase_add_test(tc, wild_search_empty);
 	tcase_add_test(tc, wild_search_corrupt);
-	tcase_add_test(tc, wild_search_deep);
-	tcase_add_test(tc, wild_search_vs_libkmod_random);
-	tcase_add_test(tc, wild_search_vs_libkmod_fixtures);
+	tcase_add_loop_test(tc, wild_search_deep, 0, 2);
+	tcase_add_loop_test(tc, wild_search_vs_libkmod_random, 0, 2);
+	tcase_add_loop_test(tc, wild_search_vs_libkmod_fixtures, 0, 3);
 	return s;
 }
 
