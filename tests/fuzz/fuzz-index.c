@@ -14,8 +14,11 @@
  *    whether or not index_check_all() accepted the file: 0 or -EBADMSG with a
  *    reason; every value found is a terminated string of the file;
  *  - when index_check_all() accepts the file, an independent walker (below, with
- *    its own bounds checks) finds every node in bounds, the walk ends, and
- *    index_lookup() of each key it spells returns that node's first value;
+ *    its own bounds checks) finds every node in bounds and on its layout's side of
+ *    its parent (the root at offset 12: pre-order, depmod 34, each node after its
+ *    parent's bytes; else children first, depmod <= 33, each node wholly before
+ *    its parent), the walk ends, and index_lookup() of each key it spells returns
+ *    that node's first value;
  *  - when that walker also finds a tree (no node reached twice), the wildcard
  *    search succeeds for every key and gives exactly what a port of libkmod's own
  *    index_mm_searchwild() (below: recursive, trusting, as libkmod is) gives, in
@@ -42,6 +45,7 @@ static uint32_t rd32(const unsigned char *p)
 
 struct walk {
 	const struct index_file *f;
+	bool preorder;	     /* told by the root's offset, as depmod 34 writes it */
 	char *key;
 	size_t len, alloc;
 	size_t budget;	     /* node visits left */
@@ -63,10 +67,12 @@ static void key_put(struct walk *w, size_t at, const char *s, size_t n)
 	w->len = at + n;
 }
 
-/* The trie was accepted: every node must be in bounds and wholly before its parent
- * (at offset @parent, 0 for the root), its child range 7-bit (asserted, independently
- * of index.c), the number of visits is bounded as in index_check_all(). */
-static void walk_node(struct walk *w, uint32_t ref, size_t keylen, size_t parent)
+/* The trie was accepted: every node must be in bounds and on its layout's side of its
+ * parent (whose bytes are [@parent, @parent_end); @parent_end 0 for the root), its
+ * child range 7-bit (asserted, independently of index.c), the number of visits is
+ * bounded as in index_check_all(). */
+static void walk_node(struct walk *w, uint32_t ref, size_t keylen, size_t parent,
+		      size_t parent_end)
 {
 	const struct index_file *f = w->f;
 	size_t off = ref & F_MASK, plen = 0;
@@ -122,7 +128,10 @@ static void walk_node(struct walk *w, uint32_t ref, size_t keylen, size_t parent
 			off = (size_t)(nul - f->mm) + 1;
 		}
 	}
-	FUZZ_ASSERT(!parent || ((ref & F_MASK) < parent && off <= parent));
+	if (parent_end && w->preorder)
+		FUZZ_ASSERT((ref & F_MASK) >= parent_end);
+	else if (parent_end)
+		FUZZ_ASSERT((ref & F_MASK) < parent && off <= parent);
 	for (size_t b = ref & F_MASK; b < off; b++) {
 		if (w->seen[b] & 2)
 			w->tree = false;
@@ -142,7 +151,7 @@ static void walk_node(struct walk *w, uint32_t ref, size_t keylen, size_t parent
 
 		key_put(w, keylen, &ch, 1);
 		walk_node(w, rd32(children + 4 * (size_t)(c - first)), keylen + 1,
-			  ref & F_MASK);
+			  ref & F_MASK, off);
 	}
 }
 
@@ -423,12 +432,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(checked == 0 || (checked == -EBADMSG && why) || checked == -ENOMEM);
 	FUZZ_ASSERT(checked == validated || checked == -ENOMEM || validated == -ENOMEM);
 	if (checked == 0) {
-		struct walk w = { .f = &f, .budget = f.size, .tree = true };
+		struct walk w = { .f = &f, .budget = f.size, .tree = true,
+				  .preorder = (rd32(f.mm + 8) & F_MASK) == 12 };
 
 		FUZZ_ASSERT(f.checked);
 		w.seen = calloc(f.size + 1, 1);
 		FUZZ_ASSERT(w.seen);
-		walk_node(&w, f.root, 0, 0);
+		FUZZ_ASSERT(w.preorder == f.preorder);
+		walk_node(&w, f.root, 0, 0, 0);
 		free(w.key);
 		lookup_strings(&f, data, size);
 		/* the keys of the trie, one character longer, and any string of the input */

@@ -1,21 +1,27 @@
 #!/bin/sh
 # Regenerate the fixture-derived seeds of tests/fuzz/corpus/ from built fixture trees:
-#   sh tests/fuzz/mkcorpus.sh [FIXTURES [BIN]]   (default build/fixtures, build/initrd-modset)
-# Run `make fixtures` first. Seeds written here are named fixture-*; every other file
-# of the corpus (regress-*: inputs that once crashed a target, hand-made cases) is
-# left alone. Same fixtures, same seeds. Keep the corpus small (< 2 MB): only the
-# smaller modules are taken.
+#   sh tests/fuzz/mkcorpus.sh [FIXTURES [BIN [FIXTURES34]]]
+# (default build/fixtures, build/initrd-modset, build/fixtures-kmod34). Run `make
+# fixtures` first. Seeds written here are named fixture-* (the trees depmod 30
+# indexed: children-first .bin files) and fixture34-* (the same specs indexed by
+# depmod 34: pre-order .bin files; only seeds that differ from the others), when
+# FIXTURES34 is there; every other file of the corpus (regress-*: inputs that once
+# crashed a target, hand-made cases) is left alone. Same fixtures, same seeds. Keep
+# the corpus small (< 2 MB): only the smaller modules are taken.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 FX=${1:-$top/build/fixtures}
 BIN=${2:-$top/build/initrd-modset}
+FX34=${3:-$top/build/fixtures-kmod34}
 C=$top/tests/fuzz/corpus
 [ -d "$FX" ] || { echo "mkcorpus: no $FX (make fixtures)" >&2; exit 1; }
+[ -d "$FX34" ] || echo "mkcorpus: no $FX34: no fixture34-* seeds" >&2
 for t in modprobe-d softdep builtin-modinfo modinfo index cache roots kmod-index kmod-trim \
 	check-image; do
 	mkdir -p "$C/$t"
-	rm -f "$C/$t"/fixture-*
+	rm -f "$C/$t"/fixture-* "$C/$t"/fixture34-*
 done
+pfx=fixture
 # put TARGET NAME [PREFIX-BYTE-OCTAL] < data: one seed, skipped when empty or when a
 # seed of the same content is already there
 put() {
@@ -25,10 +31,12 @@ put() {
 	for old in "$C/$1"/*; do
 		[ -f "$old" ] && cmp -s "$old" "$tmp" && { rm -f "$tmp"; return; }
 	done
-	mv "$tmp" "$C/$1/fixture-$2"
+	mv "$tmp" "$C/$1/$pfx-$2"
 }
 
-for tree in "$FX"/*/; do
+# seeds_of FIXTURES: the seeds of each tree of a fixture set, named $pfx-*
+seeds_of() {
+for tree in "$1"/*/; do
 	tree=${tree%/}
 	name=${tree##*/}
 	[ -d "$tree/lib/modules" ] || continue
@@ -89,6 +97,13 @@ for tree in "$FX"/*/; do
 		rm -rf "$cd_"
 	fi
 done
+}
+seeds_of "$FX"
+if [ -d "$FX34" ]; then
+	pfx=fixture34
+	seeds_of "$FX34"
+	pfx=fixture
+fi
 
 # initramfs images (--check): a few modules of the hard tree, each compression, and
 # an early-cpio-style image (a plain segment, NUL padding, a compressed one)
