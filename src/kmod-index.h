@@ -2,7 +2,7 @@
 /*
  * A writer of kmod's index files (modules.dep.bin, modules.alias.bin, ...): the
  * big-endian Patricia trie libkmod reads (libkmod-index.c), laid out exactly as
- * depmod writes it: in either of depmod's two layouts (enum kindex_layout), children
+ * depmod writes it: in either of depmod's two layouts (enum modset_index_layout), children
  * of a node in character order, a key's values sorted by priority (a value inserted
  * later goes before the earlier ones of the same priority).
  */
