@@ -2,9 +2,9 @@
 /*
  * A writer of kmod's index files (modules.dep.bin, modules.alias.bin, ...): the
  * big-endian Patricia trie libkmod reads (libkmod-index.c), laid out exactly as
- * depmod writes it: in either of depmod's two layouts (enum modset_index_layout), children
- * of a node in character order, a key's values sorted by priority (a value inserted
- * later goes before the earlier ones of the same priority).
+ * depmod writes it: in either of depmod's two layouts (enum modset_index_layout),
+ * children of a node in character order, a key's values sorted by priority (a value
+ * inserted later goes before the earlier ones of the same priority).
  */
 #ifndef INITRD_MODSET_KMOD_INDEX_H
 #define INITRD_MODSET_KMOD_INDEX_H
