@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "libmodset-private.h"
 
 #define CACHE_MAGIC "initrd-modset modinfo cache 2"
@@ -182,6 +183,7 @@ static void cache_load(struct modset_ctx *ctx)
 	struct modset_cache *c = &ctx->cache;
 	_cleanup_free_ char *path = NULL;
 	size_t mlen = strlen(CACHE_MAGIC) + 1;
+	const char *why;
 	struct stat st;
 	void *map;
 	int fd;
@@ -191,18 +193,19 @@ static void cache_load(struct modset_ctx *ctx)
 	path = c->untrusted ? NULL : cache_path(ctx);
 	if (!path)
 		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	/* a regular file of the cache directory only: no link out of it, no FIFO */
+	fd = fs_open_regular(AT_FDCWD, path, FS_AS_GIVEN_NOFOLLOW, FS_TEXT_MAX, &st, &why);
 	if (fd < 0) {
-		if (errno != ENOENT)
-			DBG(ctx, "%s: %s; cache not used\n", path, strerror(errno));
+		if (fd != -ENOENT)
+			DBG(ctx, "%s: %s; cache not used\n", path, why ? why : strerror(-fd));
 		return;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !trusted(&st)) {
+	if (!trusted(&st)) {
 		close(fd);
 		INFO(ctx, "%s: not owned by this user, or writable by others: ignored\n", path);
 		return;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size < mlen ||
+	if ((size_t)st.st_size < mlen ||
 	    (map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
 		close(fd);
 		INFO(ctx, "%s: not a valid cache file, ignored\n", path);

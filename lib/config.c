@@ -6,11 +6,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "fs.h"
 #include "libmodset-private.h"
 
 /* Token separators: libkmod splits a softdep body on isspace(), so a CRLF file's
@@ -60,16 +63,68 @@ static int conf_add(struct conf_file **files, size_t *n, char *path)
 	return 0;
 }
 
+/* An O_PATH fd of @path, resolved as tree_resolve() says, and its stat: 0 or -errno. */
+static int conf_stat(const struct modset_ctx *ctx, const char *path, struct stat *st)
+{
+	enum fs_resolve how;
+	const char *rel;
+	int dirfd, fd, r = 0;
+
+	tree_resolve(ctx, path, &dirfd, &rel, &how);
+	fd = fs_openat(dirfd, rel, O_PATH, how);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in directory @path (resolved as tree_resolve() says), sorted: 0 or -errno. */
+static int list_dir(const struct modset_ctx *ctx, const char *path, struct strv *names)
+{
+	enum fs_resolve how;
+	const char *rel;
+	struct dirent *de;
+	DIR *d;
+	int dirfd, fd, r = 0;
+
+	tree_resolve(ctx, path, &dirfd, &rel, &how);
+	fd = fs_openat(dirfd, rel, O_RDONLY | O_DIRECTORY, how);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (errno = 0, de = readdir(d)))
+		r = strv_push(names, de->d_name);
+	if (r == 0 && errno)
+		r = -errno;
+	closedir(d);
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(char *), cmp_name);
+	return r;
+}
+
 static int conf_add_path(struct modset_ctx *ctx, struct conf_file **files, size_t *n,
 			 const char *path, bool explicit)
 {
-	struct dirent **ents = NULL;
+	struct strv names = { 0 };
 	struct stat st;
 	int k, r = 0;
 
-	if (stat(path, &st) < 0) {
+	k = conf_stat(ctx, path, &st);
+	if (k < 0) {
 		if (explicit)
-			WARN(ctx, "%s: %s\n", path, strerror(errno));
+			WARN(ctx, "%s: %s\n", path, strerror(-k));
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -77,31 +132,35 @@ static int conf_add_path(struct modset_ctx *ctx, struct conf_file **files, size_
 
 		return p ? conf_add(files, n, p) : -ENOMEM;
 	}
-	k = scandir(path, &ents, NULL, alphasort);
+	k = list_dir(ctx, path, &names);
+	if (k == -ENOMEM) {
+		strv_done(&names);
+		return k;
+	}
 	if (k < 0) {
-		WARN(ctx, "%s: %s\n", path, strerror(errno));
+		WARN(ctx, "%s: %s\n", path, strerror(-k));
+		strv_done(&names);
 		return 0;
 	}
-	for (int i = 0; i < k; i++) {
-		const char *name = ents[i]->d_name;
+	for (size_t i = 0; i < names.n && r == 0; i++) {
+		const char *name = names.v[i];
 
 		/* kmod < 33 also reads *.alias. Which kmod the target has is told by the
 		 * tree: depmod >= 33 always writes modules.weakdep. */
-		if (r == 0 && name[0] != '.' &&
+		if (name[0] != '.' &&
 		    (has_suffix(name, ".conf") ||
 		     (has_suffix(name, ".alias") && !ctx->cfg.have_modules_weakdep))) {
 			char *p = path_join(path, name);
 
 			if (!p)
 				r = -ENOMEM;
-			else if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			else if (conf_stat(ctx, p, &st) == 0 && S_ISDIR(st.st_mode))
 				free(p);
 			else
 				r = conf_add(files, n, p);
 		}
-		free(ents[i]);
 	}
-	free(ents);
+	strv_done(&names);
 	return r;
 }
 
@@ -316,16 +375,20 @@ bad:
 static int parse_file(struct modset_ctx *ctx, const char *path)
 {
 	_cleanup_free_ char *buf = NULL;
+	enum fs_resolve how;
+	const char *rel, *why;
+	int dirfd;
 	char *p, *end;
 	unsigned int lineno = 0;
 	size_t len;
 	int r;
 
-	r = read_file(path, &buf, &len);
+	tree_resolve(ctx, path, &dirfd, &rel, &how);
+	r = fs_read_file(dirfd, rel, how, FS_TEXT_MAX, &buf, &len, &why);
 	if (r < 0) {
-		WARN(ctx, "%s: %s\n", path, strerror(-r));
+		WARN(ctx, "%s: %s\n", path, why ? why : strerror(-r));
 		ctx->cfg.warnings++;
-		return 0;
+		return 1; /* not read: not listed */
 	}
 	for (p = buf, end = buf + len; p < end;) {
 		char *nl, *w = p, *line = p;
@@ -476,7 +539,7 @@ int config_load(struct modset_ctx *ctx)
 		return -ENOMEM;
 	/* Known before the directories are read: it decides whether *.alias files are. */
 	ctx->cfg.have_modules_weakdep =
-		stat(weakdep_file, &st) == 0 && S_ISREG(st.st_mode);
+		conf_stat(ctx, weakdep_file, &st) == 0 && S_ISREG(st.st_mode);
 	if (ctx->config_paths) {
 		for (char **p = ctx->config_paths; *p && r == 0; p++)
 			r = conf_add_path(ctx, &files, &n, *p, true);
@@ -498,7 +561,7 @@ int config_load(struct modset_ctx *ctx)
 		if (!p)
 			r = -ENOMEM;
 		else if (i == 1 ? !ctx->cfg.have_modules_weakdep
-				: stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+				: conf_stat(ctx, p, &st) < 0 || !S_ISREG(st.st_mode))
 			free(p);
 		else
 			r = conf_add(&files, &n, p);
@@ -514,10 +577,19 @@ int config_load(struct modset_ctx *ctx)
 	free(files);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ctx->config_files.n; i++) {
-		r = parse_file(ctx, ctx->config_files.v[i]);
+	for (size_t i = 0, j = 0, n_files = ctx->config_files.n; i < n_files; i++) {
+		r = parse_file(ctx, ctx->config_files.v[j]);
 		if (r < 0)
 			return r;
+		if (r == 0) {
+			j++;
+			continue;
+		}
+		/* unread (no rule borrows its name): out of the list of files read */
+		free(ctx->config_files.v[j]);
+		memmove(&ctx->config_files.v[j], &ctx->config_files.v[j + 1],
+			(ctx->config_files.n - j) * sizeof(char *));
+		ctx->config_files.n--;
 	}
 	r = build_indexes(&ctx->cfg);
 	if (r < 0)
@@ -532,6 +604,7 @@ int config_load_builtins(struct modset_ctx *ctx)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_free_ char *buf = NULL;
+	const char *why;
 	size_t len;
 	int r;
 
@@ -540,11 +613,12 @@ int config_load_builtins(struct modset_ctx *ctx)
 	path = path_join(ctx->moddir, "modules.builtin.modinfo");
 	if (!path)
 		return -ENOMEM;
-	r = read_file(path, &buf, &len);
+	r = fs_read_file(ctx->treefd, "modules.builtin.modinfo", FS_BENEATH, FS_INDEX_MAX, &buf,
+			 &len, &why);
 	if (r == -ENOENT)
 		r = 0;
 	else if (r < 0)
-		ERR(ctx, "%s: %s\n", path, strerror(-r));
+		ERR(ctx, "%s: %s\n", path, why ? why : strerror(-r));
 	else if ((r = builtin_modinfo_parse(&ctx->cfg, buf, len)) < 0)
 		ERR(ctx, "%s: %s\n", path, strerror(-r));
 	if (r == 0)

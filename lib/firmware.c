@@ -14,6 +14,7 @@
  * item; a missing item names the first loop or link leading outside met.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "libmodset-private.h"
 
 /* symlinks followed at most in one lookup, as the kernel (MAXSYMLINKS) */
@@ -741,6 +743,48 @@ static void dirs_free(struct fw_dir *dirs, size_t n)
 	free(dirs);
 }
 
+/* Without openat2() (the fallback walk refuses links: lib -> usr/lib): the canonical
+ * path, when it stays under the sysroot; never a directory outside it. */
+static char *sysroot_dir_walk(const struct modset_ctx *ctx, const char *sub)
+{
+	_cleanup_free_ char *top = realpath(ctx->sysroot, NULL);
+	_cleanup_free_ char *p = path_join(ctx->sysroot, sub);
+	char *real = p ? realpath(p, NULL) : NULL;
+	size_t n = top ? strlen(top) : 0;
+
+	if (n == 1)
+		n = 0; /* "/" */
+	if (real && top && strncmp(real, top, n) == 0 && real[n] == '/')
+		return real;
+	free(real);
+	return NULL;
+}
+
+/* @sub (a directory of the sysroot) resolved inside the sysroot, as after chroot (an
+ * absolute link on the way, ../.., mean the sysroot's), canonical: malloc'ed, or NULL
+ * when it is missing. */
+static char *sysroot_dir(const struct modset_ctx *ctx, const char *sub)
+{
+	char link[64], buf[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (ctx->rootfd < 0)
+		return NULL;
+	fd = fs_openat(ctx->rootfd, sub, O_PATH | O_DIRECTORY, FS_IN_ROOT);
+	if (fd == -ELOOP)
+		return sysroot_dir_walk(ctx, sub);
+	if (fd < 0)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 /* The search list: @given (each its own root), or the kernel's defaults under the
  * sysroot, lib/firmware and usr/lib/firmware (once when one is a link to the other). */
 static int make_dirs(struct modset_ctx *ctx, const char *const *given, struct fw_dir **ret,
@@ -783,7 +827,10 @@ static int make_dirs(struct modset_ctx *ctx, const char *const *given, struct fw
 		*ret_n = n;
 		return 0;
 	}
-	for (int u = 0; u < 2; u++) {
+	if (!sysroot[0])
+		INFO(ctx, "%s: not under [/usr]/lib/modules: no sysroot, no default firmware "
+		     "directories\n", modset_get_moddir(ctx));
+	for (int u = 0; u < 2 && sysroot[0]; u++) {
 		_cleanup_free_ char *p = NULL;
 		char *root;
 
@@ -793,7 +840,7 @@ static int make_dirs(struct modset_ctx *ctx, const char *const *given, struct fw
 			free(roots[0]);
 			return -ENOMEM;
 		}
-		root = realpath(p, NULL);
+		root = sysroot_dir(ctx, u ? "usr/lib/firmware" : "lib/firmware");
 		if (!root)
 			continue;
 		if (n_roots && streq(roots[0], root)) {

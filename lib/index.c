@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "libmodset-private.h"
 
 #define INDEX_MAGIC 0xB007F457u
@@ -210,27 +211,24 @@ static inline uint32_t child_for(const struct node *n, int ch)
 	return child_ref(n, ch);
 }
 
-int index_open(const char *path, struct index_file *f, const char **why)
+int index_openat(int dirfd, const char *path, int how, struct index_file *f,
+		 const char **why)
 {
 	struct stat st;
 	void *mm;
 	int fd, r;
 
 	*f = (struct index_file){ 0 };
-	*why = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = fs_open_regular(dirfd, path, how, NODE_MASK, &st, why);
+	if (fd == -EFBIG)
+		*why = "corrupt index: too large";
+	if (fd == -EINVAL || fd == -EFBIG)
+		return -EBADMSG;
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
+		return fd;
+	if (st.st_size < 12) {
 		close(fd);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size < 12 || (uint64_t)st.st_size > NODE_MASK) {
-		close(fd);
-		*why = !S_ISREG(st.st_mode) ? "not a regular file"
-		       : st.st_size < 12    ? "corrupt index: truncated header"
-					    : "corrupt index: too large";
+		*why = "corrupt index: truncated header";
 		return -EBADMSG;
 	}
 	mm = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -253,6 +251,11 @@ int index_open(const char *path, struct index_file *f, const char **why)
 	f->root = be32(f->mm + 8);
 	f->preorder = (f->root & NODE_MASK) == 12;
 	return 0;
+}
+
+int index_open(const char *path, struct index_file *f, const char **why)
+{
+	return index_openat(AT_FDCWD, path, FS_AS_GIVEN, f, why);
 }
 
 void index_close(struct index_file *f)

@@ -82,7 +82,8 @@ void *hmap_get(const struct hmap *m, const char *key);
 int hmap_put(struct hmap *m, const char *key, void *val);
 void hmap_done(struct hmap *m);
 
-/* Read a whole file (NUL-terminated). Returns 0 or -errno. */
+/* Read a whole regular file (NUL-terminated), a path as given: fs_read_file() with
+ * FS_AS_GIVEN and FS_TEXT_MAX. Returns 0 or -errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);
 char *path_join(const char *a, const char *b);
 /* Normalize in place: '-' -> '_' outside [...]; stop at '.' if @stop_at_dot. */
@@ -173,7 +174,11 @@ struct index_file {
 	bool preorder;
 	bool checked; /* the whole trie was checked */
 };
-/* 0, -ENOENT, -EBADMSG with *why set, or another -errno. */
+/* Map the index @path of @dirfd, resolved as @how says (fs.h; the regular files of
+ * fs_open_regular() only). 0, -ENOENT, -EBADMSG with *why set, or another -errno. */
+int index_openat(int dirfd, const char *path, int how, struct index_file *f,
+		 const char **why);
+/* index_openat() of a path as given. */
 int index_open(const char *path, struct index_file *f, const char **why);
 void index_close(struct index_file *f);
 /* Check every node once (index_validate()). */
@@ -285,10 +290,12 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
  */
 int modinfo_parse(const unsigned char *p, size_t size, struct strv *weakdep,
 		  struct strv *firmware, const char **why);
-/* Read one module file (any compression) with @d, at most @max bytes decompressed;
+/* Read one module file (any compression) with @d, at most @max bytes decompressed,
+ * beneath @ctx's module directory (tree_open_regular()), or as given for a NULL @ctx;
  * fills job->weakdep, job->firmware (and *job->vermagic), or returns -errno with
  * job->why. */
-int modinfo_read_file(struct decomp *d, size_t max, struct modinfo_job *job);
+int modinfo_read_file(struct decomp *d, size_t max, const struct modset_ctx *ctx,
+		      struct modinfo_job *job);
 /* The first vermagic= value of the module file @path ("6.12.12-amd64 SMP ..."), read
  * as modinfo_read_file() reads: 0 with *ret (NULL when it has none), or -errno. */
 int modinfo_read_vermagic(const char *path, char **ret);
@@ -323,6 +330,9 @@ struct modset_ctx {
 	char *moddir;
 	char *kver;
 	char *sysroot;
+	/* opened by modset_load(), -1 before: the module directory, the sysroot (-1
+	 * when there is none); every input file is opened beneath one (fs.h) */
+	int treefd, rootfd;
 	char **config_paths; /* NULL: the defaults under sysroot */
 	bool loaded;
 

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "libmodset-private.h"
 
 #define NOT_MODULE "not a valid kernel module: "
@@ -233,8 +234,10 @@ size_t modinfo_size_max(void)
 	return (size_t)v << shift;
 }
 
-int modinfo_read_file(struct decomp *d, size_t max, struct modinfo_job *job)
+int modinfo_read_file(struct decomp *d, size_t max, const struct modset_ctx *ctx,
+		      struct modinfo_job *job)
 {
+	const char *why;
 	_cleanup_(closep) int fd = -1;
 	enum comp_format format;
 	const unsigned char *elf;
@@ -244,17 +247,18 @@ int modinfo_read_file(struct decomp *d, size_t max, struct modinfo_job *job)
 	int r;
 
 	job->why = NULL;
-	/* never blocks: a FIFO is refused below, unopened for reading */
-	fd = open(job->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode)) {
-		job->why = "cannot read module: not a regular file";
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > SIZE_MAX) {
-		job->why = "cannot read module: file too large";
-		return -EFBIG;
+	/* beneath the module directory; never blocks: a FIFO is refused unread */
+	fd = ctx ? tree_open_regular(ctx, job->path, SIZE_MAX, &st, &why)
+		 : fs_open_regular(AT_FDCWD, job->path, FS_AS_GIVEN, SIZE_MAX, &st, &why);
+	if (fd < 0) {
+		if (fd == -EINVAL)
+			job->why = "cannot read module: not a regular file";
+		else if (fd == -EXDEV)
+			job->why = "cannot read module: it leads outside the module directory "
+				   "(an absolute symlink or \"..\")";
+		else if (why)
+			job->why = why;
+		return fd;
 	}
 	size = (size_t)st.st_size;
 	if (size == 0)
@@ -288,7 +292,7 @@ int modinfo_read_vermagic(const char *path, char **ret)
 	*ret = NULL;
 	if (!d)
 		return -ENOMEM;
-	r = modinfo_read_file(d, modinfo_size_max(), &job);
+	r = modinfo_read_file(d, modinfo_size_max(), NULL, &job);
 	decomp_free(d);
 	if (r == 0 && vermagic.n > 0 && !(*ret = strdup(vermagic.v[0])))
 		r = -ENOMEM;
@@ -305,6 +309,7 @@ struct pool {
 	size_t n;
 	size_t next; /* atomic */
 	size_t max;  /* decompressed-size limit */
+	const struct modset_ctx *ctx;
 };
 
 static void *worker(void *arg)
@@ -319,7 +324,7 @@ static void *worker(void *arg)
 		if (i >= pool->n)
 			break;
 		job = pool->todo[i];
-		job->err = d ? modinfo_read_file(d, pool->max, job) : -ENOMEM;
+		job->err = d ? modinfo_read_file(d, pool->max, pool->ctx, job) : -ENOMEM;
 		decomp_trim(d);
 	}
 	decomp_free(d);
@@ -374,7 +379,7 @@ static void log_job_error(struct modset_ctx *ctx, const struct modinfo_job *job,
 
 int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n)
 {
-	struct pool pool = { .max = modinfo_size_max() };
+	struct pool pool = { .max = modinfo_size_max(), .ctx = ctx };
 	pthread_t threads[16];
 	unsigned int nthreads, started = 0;
 	_cleanup_free_ struct modinfo_job **todo = NULL;

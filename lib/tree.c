@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The context: a module tree, its indexes, logging. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "libmodset-private.h"
 
 __attribute__((format(printf, 6, 0))) static void
@@ -73,6 +75,15 @@ static char *infer_sysroot(const char *moddir)
 
 static void close_indexes(struct modset_ctx *ctx);
 
+static void close_dirs(struct modset_ctx *ctx)
+{
+	if (ctx->treefd >= 0)
+		close(ctx->treefd);
+	if (ctx->rootfd >= 0)
+		close(ctx->rootfd);
+	ctx->treefd = ctx->rootfd = -1;
+}
+
 MODSET_EXPORT struct modset_ctx *modset_new(const char *moddir,
 					    const char *const *config_paths)
 {
@@ -85,6 +96,7 @@ MODSET_EXPORT struct modset_ctx *modset_new(const char *moddir,
 	if (!ctx)
 		goto fail;
 	ctx->refcount = 1;
+	ctx->treefd = ctx->rootfd = -1;
 	ctx->log_fn = log_stderr;
 	ctx->log_priority = LOG_ERR;
 	env = secure_getenv("MODSET_LOG");
@@ -151,6 +163,7 @@ MODSET_EXPORT struct modset_ctx *modset_unref(struct modset_ctx *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
 	close_indexes(ctx);
+	close_dirs(ctx);
 	config_done(&ctx->cfg);
 	cache_done(&ctx->cache);
 	free(ctx->cache_dir);
@@ -284,7 +297,7 @@ static int open_indexes(struct modset_ctx *ctx)
 
 		if (!path)
 			return -ENOMEM;
-		r = index_open(path, &ctx->idx[i], &why);
+		r = index_openat(ctx->treefd, index_names[i], FS_BENEATH, &ctx->idx[i], &why);
 		if (r == -ENOENT && i != IDX_DEP)
 			continue;
 		if (r == -ENOENT) {
@@ -337,9 +350,55 @@ int tree_index_search_wild(const struct modset_ctx *ctx, int idx, const char *ke
 	return r < 0 ? index_error(ctx, idx, r, why) : 0;
 }
 
+/* @path with @prefix (a directory) and a '/' before the rest: the rest, else NULL. */
+static const char *under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 0 && prefix[n - 1] == '/')
+		n--;
+	if (strncmp(path, prefix, n) != 0 || path[n] != '/')
+		return NULL;
+	return path + n;
+}
+
+void tree_resolve(const struct modset_ctx *ctx, const char *path, int *dirfd,
+		  const char **rel, enum fs_resolve *how)
+{
+	const char *r;
+
+	if (ctx->treefd >= 0 && (r = under(path, ctx->moddir))) {
+		*dirfd = ctx->treefd;
+		*how = FS_BENEATH;
+	} else if (ctx->rootfd >= 0 && (r = under(path, ctx->sysroot))) {
+		*dirfd = ctx->rootfd;
+		*how = FS_IN_ROOT;
+	} else {
+		r = path;
+		*dirfd = AT_FDCWD;
+		*how = FS_AS_GIVEN;
+	}
+	*rel = r;
+}
+
+int tree_dirfd(const struct modset_ctx *ctx)
+{
+	return ctx->treefd;
+}
+
+int tree_open_regular(const struct modset_ctx *ctx, const char *path, uint64_t max,
+		      struct stat *st, const char **why)
+{
+	enum fs_resolve how;
+	const char *rel;
+	int dirfd;
+
+	tree_resolve(ctx, path, &dirfd, &rel, &how);
+	return fs_open_regular(dirfd, rel, how, max, st, why);
+}
+
 MODSET_EXPORT int modset_load(struct modset_ctx *ctx)
 {
-	struct stat st;
 	int r;
 
 	if (!ctx)
@@ -347,24 +406,30 @@ MODSET_EXPORT int modset_load(struct modset_ctx *ctx)
 	if (ctx->loaded)
 		return 0;
 
-	if (stat(ctx->moddir, &st) < 0) {
+	/* the module directory and the sysroot as the caller named them (a link there
+	 * is theirs); everything below them is opened beneath these fds */
+	ctx->treefd = open(ctx->moddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->treefd < 0) {
 		r = -errno;
-		ERR(ctx, "%s: %s\n", ctx->moddir, strerror(-r));
+		if (r == -ENOTDIR)
+			ERR(ctx, "%s: not a directory\n", ctx->moddir);
+		else
+			ERR(ctx, "%s: %s\n", ctx->moddir, strerror(-r));
 		return r;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		ERR(ctx, "%s: not a directory\n", ctx->moddir);
-		return -ENOTDIR;
-	}
+	if (ctx->sysroot[0])
+		ctx->rootfd = open(ctx->sysroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = open_indexes(ctx);
 	if (r < 0) {
 		close_indexes(ctx);
+		close_dirs(ctx);
 		return r;
 	}
 
 	r = config_load(ctx);
 	if (r < 0) {
 		close_indexes(ctx);
+		close_dirs(ctx);
 		config_done(&ctx->cfg);
 		strv_done(&ctx->config_files);
 		return r;

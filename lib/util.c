@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "libmodset-private.h"
 
 static int grow(void **v, size_t *alloc, size_t need, size_t elem)
@@ -170,55 +171,11 @@ void hmap_done(struct hmap *m)
 	*m = (struct hmap){ 0 };
 }
 
-static void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-
 int read_file(const char *path, char **ret, size_t *ret_len)
 {
-	_cleanup_(closep) int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, alloc = 0;
-	struct stat st;
+	const char *why;
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	alloc = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-	buf = malloc(alloc);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t r;
-
-		if (len + 1 >= alloc) {
-			char *p = realloc(buf, alloc * 2);
-
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-			alloc *= 2;
-		}
-		r = read(fd, buf + len, alloc - len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		len += r;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	if (ret_len)
-		*ret_len = len;
-	return 0;
+	return fs_read_file(AT_FDCWD, path, FS_AS_GIVEN, FS_TEXT_MAX, ret, ret_len, &why);
 }
 
 char *path_join(const char *a, const char *b)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "fs.h"
 #include "image.h"
 #include "kmod-index.h"
 
@@ -80,6 +81,7 @@ static int add(struct image *img, char *path, enum image_type type, char *src,
 		.type = type,
 		.mode = type == IMAGE_DIR ? 0755 : type == IMAGE_SYMLINK ? 0777 : 0644,
 		.src = src,
+		.ctx = img->ctx,
 		.data = data,
 		.size = size,
 		.target = target,
@@ -227,7 +229,7 @@ static int add_indexes(struct image *img, struct modset_set *set, const char *im
 	char err[PATH_MAX + 256];
 	int r;
 
-	r = kmod_trim_indexes(moddir, keep_module, set, o->decompress,
+	r = kmod_trim_indexes(moddir, tree_dirfd(ctx), keep_module, set, o->decompress,
 			      modset_get_index_layout(ctx), &files, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);
@@ -361,7 +363,7 @@ int image_build(struct image *img, struct modset_set *set, const struct image_op
 	char *prefix, *imgmod = NULL;
 	int r;
 
-	*img = (struct image){ .progress = o->progress };
+	*img = (struct image){ .progress = o->progress, .ctx = ctx };
 	r = parse_epoch(&img->mtime);
 	if (r < 0)
 		return r;
@@ -541,6 +543,7 @@ static int unarchive(struct image_io *io, int fd, enum image_decomp d, size_t *l
 int image_src_open(struct image_io *io, const struct image_entry *e, struct image_src *s)
 {
 	static const char *const names[] = { "", "zstd", "xz", "gzip" };
+	const char *why;
 	struct stat st;
 	size_t len = 0;
 	int fd, r = 0;
@@ -552,18 +555,12 @@ int image_src_open(struct image_io *io, const struct image_entry *e, struct imag
 		return 0;
 	}
 	s->path = e->src;
-	/* O_NONBLOCK: a FIFO must not block the open; it is refused below */
-	fd = open(e->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		r = -errno;
-	else if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (!S_ISREG(st.st_mode))
-		r = -EINVAL;
-	if (r < 0) {
-		log_error("%s: %s", e->src, strerror(-r));
-		if (fd >= 0)
-			close(fd);
+	/* beneath the tree, the sysroot (fs.h); a FIFO does not block the open, and is
+	 * refused */
+	fd = e->ctx ? tree_open_regular(e->ctx, e->src, UINT64_MAX, &st, &why)
+		    : fs_open_regular(AT_FDCWD, e->src, FS_AS_GIVEN, UINT64_MAX, &st, &why);
+	if (fd < 0) {
+		log_error("%s: %s", e->src, why ? why : strerror(-fd));
 		return -EIO;
 	}
 	if (e->decomp == DECOMP_NONE) {

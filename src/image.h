@@ -45,6 +45,9 @@ struct image_entry {
 	enum image_type type;
 	mode_t mode;
 	char *src;	       /* IMAGE_FILE: the file to copy, or NULL (data) */
+	/* with @src: the context whose tree or sysroot @src is opened beneath
+	 * (tree_open_regular(), fs.h); NULL: @src as given */
+	const struct modset_ctx *ctx;
 	enum image_decomp decomp; /* IMAGE_FILE with src: decompress it */
 	unsigned char *data;   /* IMAGE_FILE without src: the content */
 	size_t size;
@@ -56,6 +59,7 @@ struct image {
 	size_t n, alloc;
 	int64_t mtime;
 	bool progress;
+	const struct modset_ctx *ctx; /* of the set: file entries' sources */
 };
 
 /* Print "initrd-modset: error: ..." on stderr. */

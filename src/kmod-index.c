@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "kmod-index.h"
 
 #define NODE_PREFIX 0x80000000u
@@ -406,6 +407,7 @@ void kmod_files_done(struct kmod_files *f)
 
 struct trim {
 	const char *moddir;
+	int dirfd; /* its fd */
 	kmod_keep_fn keep;
 	void *data;
 	bool decompress;
@@ -444,72 +446,7 @@ static int trim_err(struct trim *t, int r, const char *fmt, ...)
 	return r;
 }
 
-/* The whole file, NUL-terminated; -ENOENT when absent. */
-int read_regular_file(const char *path, char **ret, size_t *ret_len)
-{
-	char *buf = NULL;
-	size_t len = 0, alloc;
-	struct stat st;
-	int fd, r = 0;
 
-	/* O_NONBLOCK: a FIFO in the tree must not block the open; it is refused below */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = S_ISREG(st.st_mode) ? -errno : -EINVAL;
-		close(fd);
-		return r;
-	}
-	alloc = (size_t)st.st_size + 2; /* room to see EOF in one read, and for the NUL */
-	for (;;) {
-		ssize_t n;
-
-		if (!buf || len + 1 >= alloc) {
-			char *p;
-
-			if (buf)
-				alloc *= 2;
-			p = realloc(buf, alloc);
-			if (!p) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = p;
-		}
-		n = read(fd, buf + len, alloc - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
-
-static int slurp(const char *dir, const char *name, char **ret, size_t *ret_len)
-{
-	char *path = NULL;
-	int r;
-
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return -ENOMEM;
-	r = read_regular_file(path, ret, ret_len);
-	free(path);
-	return r;
-}
 
 static int emit(struct trim *t, const char *name, unsigned char *data, size_t len)
 {
@@ -745,15 +682,17 @@ static int refuse_nul(struct trim *t, const char *name, const char *buf, size_t 
 static int trim_read(struct trim *t, const char *name, bool optional, bool no_nul,
 		     char **ret, size_t *ret_len)
 {
+	const char *why;
 	char *buf;
 	size_t len;
 	int r;
 
-	r = slurp(t->moddir, name, &buf, &len);
+	/* beneath the module directory: a link out of it is refused, a FIFO too */
+	r = fs_read_file(t->dirfd, name, FS_BENEATH, FS_INDEX_MAX, &buf, &len, &why);
 	if (r == -ENOENT && optional)
 		return 0;
 	if (r < 0)
-		return trim_err(t, r, "%s/%s: %s", t->moddir, name, strerror(-r));
+		return trim_err(t, r, "%s/%s: %s", t->moddir, name, why ? why : strerror(-r));
 	if (no_nul && (r = refuse_nul(t, name, buf, len)) < 0) {
 		free(buf);
 		return r;
@@ -1172,18 +1111,28 @@ static int trim_builtin_modinfo(struct trim *t)
 	return emit_index(t, "modules.builtin.alias.bin", idx);
 }
 
-int kmod_trim_indexes(const char *moddir, kmod_keep_fn keep, void *data, bool decompress,
-		      enum modset_index_layout layout, struct kmod_files *out, char *err,
-		      size_t errlen)
+int kmod_trim_indexes(const char *moddir, int dirfd, kmod_keep_fn keep, void *data,
+		      bool decompress, enum modset_index_layout layout, struct kmod_files *out,
+		      char *err, size_t errlen)
 {
-	struct trim t = { .moddir = moddir, .keep = keep, .data = data,
+	struct trim t = { .moddir = moddir, .dirfd = dirfd, .keep = keep, .data = data,
 			  .decompress = decompress, .layout = layout, .out = out,
 			  .err = err, .errlen = errlen };
-	int r;
+	int ownfd = -1, r;
 
 	*out = (struct kmod_files){ 0 };
 	if (err && errlen)
 		err[0] = '\0';
+	if (dirfd < 0) {
+		ownfd = open(moddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ownfd < 0) {
+			r = -errno;
+			if (err && errlen)
+				snprintf(err, errlen, "%s: %s", moddir, strerror(-r));
+			return r;
+		}
+		t.dirfd = ownfd;
+	}
 	r = trim_dep(&t);
 	if (r == 0)
 		r = trim_text(&t, "modules.alias", 2, false, "modules.alias.bin", true);
@@ -1206,6 +1155,8 @@ int kmod_trim_indexes(const char *moddir, kmod_keep_fn keep, void *data, bool de
 		free(t.kept[i].name);
 	free(t.kept);
 	free(t.slot);
+	if (ownfd >= 0)
+		close(ownfd);
 	if (r < 0) {
 		if (err && errlen && !err[0])
 			snprintf(err, errlen, "%s: %s", moddir, strerror(-r));

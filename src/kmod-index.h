@@ -20,9 +20,6 @@
 struct kindex;
 
 struct kindex *kindex_new(void);
-/* Read a whole regular file (NUL-terminated; anything else, a FIFO included, is
- * -EINVAL). 0 or -errno. */
-int read_regular_file(const char *path, char **ret, size_t *ret_len);
 
 void kindex_free(struct kindex *idx);
 
@@ -68,6 +65,8 @@ typedef const char *(*kmod_keep_fn)(void *data, const char *modname);
 
 /*
  * Read the text files depmod and the kernel's modules_install leave in @moddir
+ * (opened beneath @dirfd, its fd, fs.h: a link out of it is refused; -1: it is opened
+ * here)
  * (modules.dep, modules.alias, modules.symbols, modules.softdep, modules.weakdep,
  * modules.devname, modules.order, modules.builtin, modules.builtin.modinfo) and
  * write them, and the .bin indexes libkmod reads (modules.dep.bin, modules.alias.bin,
@@ -84,8 +83,8 @@ typedef const char *(*kmod_keep_fn)(void *data, const char *modname);
  * module path that is absolute or has a ".." component, -EINVAL for a byte above
  * 127 in a key or value, -ENOENT, -ENOMEM, -EFBIG.
  */
-int kmod_trim_indexes(const char *moddir, kmod_keep_fn keep, void *data, bool decompress,
-		      enum modset_index_layout layout, struct kmod_files *out, char *err,
-		      size_t errlen);
+int kmod_trim_indexes(const char *moddir, int dirfd, kmod_keep_fn keep, void *data,
+		      bool decompress, enum modset_index_layout layout, struct kmod_files *out,
+		      char *err, size_t errlen);
 
 #endif

@@ -57,7 +57,7 @@ static char *write_index(struct kindex *idx, enum modset_index_layout layout,
 static int trim(const char *md, kmod_keep_fn keep, void *data, bool decompress,
 		enum modset_index_layout layout, struct kmod_files *files, char *err)
 {
-	return kmod_trim_indexes(md, keep, data, decompress, layout, files, err, ERRLEN);
+	return kmod_trim_indexes(md, -1, keep, data, decompress, layout, files, err, ERRLEN);
 }
 
 /* index_open() reads @path as a file of @layout (or either: a root without

@@ -249,7 +249,12 @@ START_TEST(read_file_cases)
 	ck_assert_int_eq(read_file(p, &buf, &len), -ENOENT);
 	ck_assert_ptr_eq(buf, (char *)1); /* untouched on error */
 	free(p);
-	ck_assert_int_eq(read_file(dir, &buf, &len), -EISDIR);
+	/* only regular files (fs_read_file()): a directory, a FIFO are -EINVAL */
+	ck_assert_int_eq(read_file(dir, &buf, &len), -EINVAL);
+	p = xasprintf("%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	ck_assert_int_eq(read_file(p, &buf, &len), -EINVAL);
+	free(p);
 
 	rm_rf(dir);
 	free(dir);

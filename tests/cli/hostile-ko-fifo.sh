@@ -4,8 +4,8 @@
 # `timeout 20` (exit 124 would show a hang). First as found: the modinfo read
 # refuses it. Then past the modinfo read, through a cache entry made to match the
 # FIFO (as if read before; the cache trusts size, times, inode and device): the
-# image writer must refuse it itself (read_regular_file(): O_NONBLOCK, regular
-# files only). Each time one error line naming the file, exit 2, no output file,
+# image writer must refuse it itself (fs_open_regular(): O_NONBLOCK, regular
+# files only, "not a regular file"). Each time one error line naming the file, exit 2, no output file,
 # no temporary file; -f dir made no directory in the first case, and in the second
 # keeps what it installed before (as after an interrupted install), no base.ko.
 . "$SRCDIR/tests/cli/lib.sh"

@@ -4,7 +4,7 @@
 # ones); every directory of the image is then opened from DIR's descriptor with
 # RESOLVE_BENEATH, never by a path string, so a directory swapped for a symlink
 # mid-run (by a user who owns DIR) cannot make root write outside it. The swap is
-# timed with strace: the 3rd openat2() (of lib/modules) is held back 1.5 s, and
+# timed with strace: the openat2() of lib/modules is held back 1.5 s, and
 # lib/modules becomes a symlink out meanwhile. MODSET_NO_OPENAT2=1: the fallback
 # walk (kernels before 5.6), which follows no symlink at all.
 . "$SRCDIR/tests/cli/lib.sh"
@@ -37,7 +37,11 @@ mkdir -p "$T/out" "$T/outside"
 	mv "$T/out/lib/modules" "$T/out/lib/was-modules"
 	ln -s "$T/outside" "$T/out/lib/modules"
 ) &
-strace -f -qq -o /dev/null -e trace=openat2 -e inject=openat2:delay_enter=1500000:when=3 \
+# which openat2() opens lib/modules of DIR: the inputs are opened by openat2() too
+strace -f -qq -o "$T/trace" -e trace=openat2 "$MODSET" -q -r "$M" -f dir -o "$T/probe" chain_5
+n=$(grep -n '"lib/modules", {flags=O_RDONLY|O_CLOEXEC|O_DIRECTORY' "$T/trace" | head -n 1 | cut -d: -f1)
+rm -rf "$T/probe"
+strace -f -qq -o /dev/null -e trace=openat2 -e inject=openat2:delay_enter=1500000:when="$n" \
 	"$MODSET" -q -r "$M" -f dir -o "$T/out" chain_5 2>&1 | sed -e "s|$T|@T@|g"
 wait
 lsa "$T/outside"

@@ -20,7 +20,7 @@ export ASAN_OPTIONS
 opened() {
 	d=$1
 	shift
-	strace -f -qq -o "$T/trace" -e trace=openat "$MODSET" --no-cache "$@" > "$T/out" 2>&1
+	strace -f -qq -o "$T/trace" -e trace=openat,openat2 "$MODSET" --no-cache "$@" > "$T/out" 2>&1
 	set -- $?
 	[ "${QUIET:-}" = 1 ] || rel "$d" < "$T/out"
 	echo "[exit $1]"

@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_write(fuzz_path(0, files[i]), p, (size_t)(e - p));
 		p = e < end ? e + 6 : end;
 	}
-	r = kmod_trim_indexes(fuzz_tmpdir(), flags & 1 ? keep_even : NULL, NULL, flags & 2,
+	r = kmod_trim_indexes(fuzz_tmpdir(), -1, flags & 1 ? keep_even : NULL, NULL, flags & 2,
 			      flags & 4 ? MODSET_INDEX_PREORDER : MODSET_INDEX_POSTORDER, &out,
 			      err, sizeof(err));
 	if (r < 0) {
