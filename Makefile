@@ -1,6 +1,7 @@
 # initrd-modset - plain Makefile, dependencies through pkg-config.
 #   make                 build libmodset and initrd-modset into build/
-#   make check           install missing dependencies, build, run every test
+#   make check           install missing dependencies, build, run every test (the kmod 34
+#                        ones in a cached Debian 13 root: tests/trixie-root.sh, or SKIPs)
 #   make demo            install missing dependencies, build, run on an example tree
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make check SANITIZE=1   ASan + UBSan;  make check VALGRIND=1   tests under valgrind
@@ -72,9 +73,12 @@ EXAMPLE    := $(B)/examples/closure
 
 FIXTURE_SPECS := $(wildcard tests/fixtures/*.spec)
 FIXTURES      := $(FIXTURE_SPECS:tests/fixtures/%.spec=$(B)/fixtures/%/.stamp)
+# The same trees indexed by kmod 34's depmod (the Debian 13 root of tests/trixie-root.sh).
+K34           := $(B)/fixtures-kmod34
+FIXTURES_K34  := $(FIXTURE_SPECS:tests/fixtures/%.spec=$(K34)/%/.stamp)
 
 .PHONY: all deps check check-all check-run check-bench demo demo-run bench install uninstall \
-	clean fixtures \
+	clean fixtures fixtures-kmod34 fixtures-kmod34-build \
 	fuzz fuzz-build fuzz-deps check-fuzz fuzz-replay \
 	format
 
@@ -146,11 +150,44 @@ $(B)/tests/check-kmod-index: tests/check-kmod-index.c tests/check-common.h src/k
 	$(CC) $(ALL_CFLAGS) -Ilib $(KMOD_CFLAGS) $(CHECK_CFLAGS) -o $@ $< src/kmod-index.c \
 		$(LIBA) $(KMOD_LIBS) $(CHECK_LIBS) -lpthread -ldl
 
+# The differential tests' view of libkmod (weak deps, lookups), also run inside the
+# Debian 13 root: built without sanitizers, whose runtime that root lacks.
+KMOD_QUERY := $(B)/tests/libkmod-query
+$(KMOD_QUERY): tests/libkmod-query.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(KMOD_CFLAGS) -o $@ $< $(KMOD_LIBS) -ldl
+
 $(B)/fixtures/%/.stamp: tests/fixtures/%.spec tests/mkfixture.sh
 	sh tests/mkfixture.sh $< $(@D)
 	@touch $@
 
 fixtures: $(FIXTURES)
+
+# fixtures-kmod34: every spec again, indexed by kmod 34's depmod, into $(K34)/NAME. The
+# root's path goes to $(K34)/.root (rewritten only when it changes: a new root rebuilds
+# the trees); where the root cannot be had (trixie-root.sh exits 77), its reason goes to
+# $(K34)/SKIP instead and the build goes on: the kmod 34 tests SKIP with that reason.
+fixtures-kmod34:
+	@mkdir -p $(K34); \
+	if root=$$(sh tests/trixie-root.sh 2> $(K34)/.skip.tmp); then \
+		rm -f $(K34)/SKIP $(K34)/.skip.tmp; \
+		echo "$$root" > $(K34)/.root.tmp; \
+		if cmp -s $(K34)/.root.tmp $(K34)/.root; then rm -f $(K34)/.root.tmp; \
+		else mv $(K34)/.root.tmp $(K34)/.root; fi; \
+		$(MAKE) --no-print-directory fixtures-kmod34-build; \
+	else \
+		rc=$$?; \
+		[ $$rc -eq 77 ] || { cat $(K34)/.skip.tmp >&2; rm -f $(K34)/.skip.tmp; exit $$rc; }; \
+		sed -n 's/^trixie-root: SKIP: //p' $(K34)/.skip.tmp | tail -n 1 > $(K34)/SKIP; \
+		rm -f $(K34)/.root $(K34)/.skip.tmp; \
+		echo "kmod 34 fixtures not built: $$(cat $(K34)/SKIP)"; \
+	fi
+
+fixtures-kmod34-build: $(FIXTURES_K34)
+
+$(K34)/%/.stamp: tests/fixtures/%.spec tests/mkfixture.sh $(K34)/.root
+	KMOD_ROOT=$$(cat $(K34)/.root) sh tests/mkfixture.sh $< $(@D)
+	@touch $@
 
 # ---- the README's two commands ----
 check: deps
@@ -172,8 +209,11 @@ check-bench: all
 	@$(TEST_ENV) BENCH_TREES=6.12 BENCH_ROWS=kmod34 BENCH_RUNS=3 BENCH_CALLGRIND=0 \
 		bash bench/run.sh
 
+# FIXTURES34: the trees of fixtures-kmod34; TRIXIE: the Debian 13 root they were indexed
+# in, empty when it cannot be had (then FIXTURES34/SKIP says why).
 TEST_ENV = LD_LIBRARY_PATH=$(CURDIR)/$(B) MODSET=$(CURDIR)/$(BIN) \
 	FIXTURES=$(CURDIR)/$(B)/fixtures SRCDIR=$(CURDIR) BUILDDIR=$(CURDIR)/$(B) \
+	FIXTURES34=$(CURDIR)/$(K34) TRIXIE=$$(cat $(CURDIR)/$(K34)/.root 2>/dev/null) \
 	VALGRIND=$(VALGRIND) XDG_CACHE_HOME=$(CURDIR)/$(B)/xdg-cache
 
 # VALGRIND=1: the Check suites run under valgrind too (in one process: CK_FORK=no).
@@ -181,7 +221,7 @@ VG_RUN   = CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind.supp
 VG_CHECK = $(if $(filter 1,$(VALGRIND)),$(VG_RUN),CK_FORK=yes)
 
-check-run: all $(CHECK_BIN) fixtures $(REPLAY_BINS)
+check-run: all $(CHECK_BIN) $(KMOD_QUERY) fixtures fixtures-kmod34 $(REPLAY_BINS)
 	@set -e; for t in $(CHECK_BIN); do \
 		echo "== $$t"; $(TEST_ENV) $(VG_CHECK) $$t; done
 	@$(TEST_ENV) sh tests/cli/run.sh

@@ -109,3 +109,22 @@ index2() {
 		i=$((i + 1))
 	done
 }
+
+# need_kmod34: unless the Debian 13 root ($TRIXIE, kmod 34) and the trees indexed by
+# its depmod ($FIXTURES34) are there, print why and exit 77 (SKIP). Both come from
+# the Makefile (fixtures-kmod34), which writes $FIXTURES34/SKIP when the root
+# cannot be had (tests/trixie-root.sh's reason).
+need_kmod34() {
+	if [ -z "${TRIXIE:-}" ] || [ ! -d "$TRIXIE" ]; then
+		if [ -s "${FIXTURES34:-/nonexistent}/SKIP" ]; then
+			echo "no Debian 13 root (kmod 34): $(cat "$FIXTURES34/SKIP")"
+		else
+			echo "no Debian 13 root (kmod 34): TRIXIE is not set (make check-run sets it)"
+		fi
+		exit 77
+	fi
+	if [ ! -f "${FIXTURES34:-/nonexistent}/hard/.stamp" ]; then
+		echo "no kmod 34 fixtures: FIXTURES34='${FIXTURES34:-}' (make fixtures-kmod34)"
+		exit 77
+	fi
+}
