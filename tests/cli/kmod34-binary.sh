@@ -191,5 +191,9 @@ for set in "$FIXTURES" "$FIXTURES34"; do
 		echo "${set##*/}/${root##*/} (all modules): loads $w"
 	done
 done
-echo "libkmod.so.2 loaded by $nl of $nk all-module runs in the root, each time kmod 34's"
+if [ "$nl" -eq 0 ]; then
+	echo "libkmod.so.2 loaded by none of $nk all-module runs in the root (none needs it)"
+else
+	echo "libkmod.so.2 loaded by $nl of $nk all-module runs in the root, each time kmod 34's"
+fi
 exit $fail
