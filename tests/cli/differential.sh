@@ -195,7 +195,7 @@ aliases() {
 builtin_weak() {
 	[ ! -s "$1/modules.builtin.modinfo" ] ||
 		tr '\000' '\n' < "$1/modules.builtin.modinfo" |
-		sed -n "s/^$2\\.weakdep=//p" | tr ' \t' '\n\n' | sed '/^$/d'
+		sed -n "s/^$2\\.weakdep=//p" | tr -s '[:blank:]' '\n' | sed '/^$/d'
 }
 
 # resolve NAME...: libkmod's lookup of each (from OUTDIR/lookup), sorted, unique
