@@ -211,6 +211,38 @@ static inline uint32_t child_for(const struct node *n, int ch)
 	return child_ref(n, ch);
 }
 
+/* A pre-order file ends where the last node of its rightmost path does (each node's
+ * last child is written last). So a cut file is refused at open, whatever a lookup
+ * would reach: in pre-order the cut node is a leaf most lookups never read, where
+ * in a children-first file it is the root. O(depth). */
+static int check_end(const struct index_file *f, const char **why)
+{
+	struct span parent = { 0 };
+	uint32_t ref = f->root;
+	struct node n;
+	int r;
+
+	/* children first: a cut always takes (some of) the root, which every walk reads */
+	if (!f->preorder || (ref & NODE_MASK) == 0)
+		return 0;
+	for (;;) {
+		r = read_child(f, ref, parent, &n, true, why);
+		if (r < 0)
+			return r;
+		ref = 0;
+		for (int c = n.last; c >= n.first && !(ref & NODE_MASK); c--)
+			ref = child_ref(&n, c);
+		if (!(ref & NODE_MASK))
+			break;
+		parent = span_of(&n);
+	}
+	if (n.end != f->size) {
+		*why = "corrupt index: bytes after its last node (cut, or not written by depmod)";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 int index_openat(int dirfd, const char *path, int how, struct index_file *f,
 		 const char **why)
 {
@@ -250,7 +282,10 @@ int index_openat(int dirfd, const char *path, int how, struct index_file *f,
 	}
 	f->root = be32(f->mm + 8);
 	f->preorder = (f->root & NODE_MASK) == 12;
-	return 0;
+	r = check_end(f, why);
+	if (r < 0)
+		index_close(f);
+	return r;
 }
 
 int index_open(const char *path, struct index_file *f, const char **why)

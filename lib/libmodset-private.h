@@ -175,7 +175,9 @@ struct index_file {
 	bool checked; /* the whole trie was checked */
 };
 /* Map the index @path of @dirfd, resolved as @how says (fs.h; the regular files of
- * fs_open_regular() only). 0, -ENOENT, -EBADMSG with *why set, or another -errno. */
+ * fs_open_regular() only). The header is checked, and a pre-order file's last path,
+ * which must end the file (a cut one is refused). 0, -ENOENT, -EBADMSG with *why set,
+ * or another -errno. */
 int index_openat(int dirfd, const char *path, int how, struct index_file *f,
 		 const char **why);
 /* index_openat() of a path as given. */

@@ -889,7 +889,13 @@ static char *search_file(const char *path, const char *key, enum index_order ord
 	struct sbuf b = { 0 };
 	int r;
 
-	CHECK(index_open(path, &f, &why) == 0);
+	/* a pre-order file's rightmost path is checked at open */
+	r = index_open(path, &f, &why);
+	if (r < 0) {
+		CHECK(r == -EBADMSG && why);
+		sbuf_addf(&b, "ERR: %s", why);
+		return b.s;
+	}
 	r = index_search_wild(&f, key, order, &vals, &why);
 	if (r < 0) {
 		CHECK(r == -EBADMSG && why);

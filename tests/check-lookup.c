@@ -822,11 +822,13 @@ END_TEST
 
 START_TEST(alias_index_corrupt)
 {
-	/* a loop met through a '*' child: an error naming the file, never a hang */
+	/* a loop met through a '*' child: an error naming the file, never a hang. A
+	 * children-first file (the root last, at 18), so that only a search meets the
+	 * loop: a pre-order file's last path is checked when it is opened. */
 	static const unsigned char loop[] = {
-		0xB0, 0x07, 0xF4, 0x57, 0, 2, 0, 1, 0x20, 0, 0, 12, /* root at 12 */
-		'*', '*', 0x20, 0, 0, 18,			   /* 12: '*' -> 18 */
-		'a', 'a', 0x20, 0, 0, 12,			   /* 18: 'a' -> 12 */
+		0xB0, 0x07, 0xF4, 0x57, 0, 2, 0, 1, 0x20, 0, 0, 18, /* root at 18 */
+		'a', 'a', 0x20, 0, 0, 18,			   /* 12: 'a' -> 18 */
+		'*', '*', 0x20, 0, 0, 12,			   /* 18: '*' -> 12 */
 	};
 	char *md, *tmp = alias_tree(&md), *p = xasprintf("%s/modules.alias.bin", md);
 	struct modset_ctx *ctx = modset_new(md, (const char *const[]){ NULL });

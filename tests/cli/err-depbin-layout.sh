@@ -23,6 +23,18 @@ echo "== pre-order, good: the root 't' at 12, its child \"op\" after it"
 { hdr $((0x2000000C)); printf 'tt'; be32 $((0xC0000012)); printf 'op\000'; topval; } \
 	> "$M/modules.dep.bin"
 ms -r "$M" --no-cache -f order --no-weak top
+echo "== pre-order, cut: the same file less its last byte (a leaf: checked at start-up)"
+{ hdr $((0x2000000C)); printf 'tt'; be32 $((0xC0000012)); printf 'op\000'; topval; } |
+	head -c -1 > "$M/modules.dep.bin"
+run top
+echo "== pre-order, a node before the cut leaf: every root is an error, not only some"
+{ hdr $((0x2000000C)); printf 'tu'; be32 $((0xC0000016)); be32 $((0xC0000037))
+  printf 'op\000'; topval; printf 'x\000'; topval; } | head -c -1 > "$M/modules.dep.bin"
+run top
+echo "== pre-order: bytes after the last node"
+{ hdr $((0x2000000C)); printf 'tt'; be32 $((0xC0000012)); printf 'op\000'; topval
+  printf 'junk'; } > "$M/modules.dep.bin"
+run top
 echo "== pre-order: a node its own child"
 { hdr $((0x2000000C)); printf 'tt'; be32 $((0x2000000C)); } > "$M/modules.dep.bin"
 run top

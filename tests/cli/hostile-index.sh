@@ -24,7 +24,7 @@ echo "== modules.alias.bin: two nodes, each the other's child (through '*'), and
 { hdr $((0x2000000C)); printf '**'; be32 $((0x20000012)); printf 'aa'; be32 $((0x2000000C)); } \
 	> "$M/modules.alias.bin"
 run "$alias"
-echo "== the same index, a module name root: not searched, fine"
+echo "== the same index, a module name root: an error too (a pre-order file: its last path is checked at start-up)"
 ms -r "$M" --no-cache -f order top
 restore
 
@@ -65,7 +65,7 @@ echo "== modules.builtin.bin: bad magic (checked at start-up, any root)"
 printf 'XXXX' | dd of="$M/modules.builtin.bin" bs=1 conv=notrunc 2>/dev/null
 run top
 restore
-echo "== modules.builtin.alias.bin: a node its own '*' child (read only by an alias search)"
+echo "== modules.builtin.alias.bin: a node its own '*' child (pre-order: found at start-up, any root)"
 { hdr $((0x2000000C)); printf '**'; be32 $((0x2000000C)); } > "$M/modules.builtin.alias.bin"
 run top
 rm -f "$T/out/modules.list"
@@ -79,7 +79,7 @@ echo "== modules.symbols.bin: child past the end, and a symbol: root"
 { hdr $((0x2000000C)); printf '**'; be32 $((0x20FFFFFF)); } > "$M/modules.symbols.bin"
 run symbol:base_fn
 lsa "$T/out"
-echo "== the same index, an alias root: modules.symbols.bin is not searched"
+echo "== the same index, an alias root: refused too (pre-order: its last path is checked at start-up)"
 ms -r "$M" --no-cache -f order "$alias"
 restore
 echo "== all indexes good again"
