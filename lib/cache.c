@@ -4,8 +4,10 @@
  * firmware=), so a module is decompressed once per change rather than once per run.
  *
  * One text file per module tree: DIR/modinfo-<hash of the module directory>.cache.
- * An entry is used only while the file's size, mtime, inode and device are those
- * recorded; a cache that does not parse is ignored whole, never trusted, and so is
+ * An entry is used only while the module file has the size and the hash of its bytes
+ * that were recorded (not its times or inode: on squashfs with pinned times, or in a
+ * reproducible build, two different files have the same ones); a line that does not
+ * parse is a miss, a cache without the header is ignored whole, and so is
  * one that another user could have written: a cache file, or a cache directory, not
  * owned by the effective user or writable by group or others (a shared --cache-dir,
  * a HOME kept under sudo) is neither read nor written. Writes go to a temporary
@@ -23,11 +25,11 @@
 #include "fs.h"
 #include "libmodset-private.h"
 
-#define CACHE_MAGIC "initrd-modset modinfo cache 2"
+#define CACHE_MAGIC "initrd-modset modinfo cache 3"
 
 struct cache_entry {
 	char *relpath;
-	uint64_t size, mtime_ns, ctime_ns, ino, dev;
+	struct cache_key key;
 	struct strv weakdep, firmware;
 };
 
@@ -41,18 +43,46 @@ static void entry_free(struct cache_entry *e)
 	free(e);
 }
 
-static uint64_t ns(const struct timespec *t)
+/* 64 bits a word: a multiply and a shift per 8 bytes (a few GB/s), enough to tell
+ * files apart by accident; the cache is only ever read when no other user could
+ * have written it, so nobody chooses collisions. */
+static uint64_t hash_bytes(uint64_t h, const unsigned char *p, size_t n)
 {
-	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+	const uint64_t k = 0x9E3779B97F4A7C15ull;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		h = (h ^ v) * k;
+		h ^= h >> 31;
+	}
+	for (; n > 0; p++, n--)
+		h = (h ^ *p) * k;
+	return h ^ h >> 29;
 }
 
-/* ctime too: a file rewritten in place with its size and mtime restored (touch -d)
- * still gets a new ctime, which no user can set. */
-static bool entry_matches(const struct cache_entry *e, const struct stat *st)
+int cache_key_of(int fd, struct cache_key *key)
 {
-	return e->size == (uint64_t)st->st_size && e->mtime_ns == ns(&st->st_mtim) &&
-	       e->ctime_ns == ns(&st->st_ctim) && e->ino == (uint64_t)st->st_ino &&
-	       e->dev == (uint64_t)st->st_dev;
+	struct stat st;
+	void *map;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*key = (struct cache_key){ (uint64_t)st.st_size, hash_bytes(st.st_size, NULL, 0) };
+	if (st.st_size == 0)
+		return 0;
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	key->hash = hash_bytes((uint64_t)st.st_size, map, st.st_size);
+	munmap(map, st.st_size);
+	return 0;
+}
+
+static bool entry_matches(const struct cache_entry *e, const struct cache_key *key)
+{
+	return e->key.size == key->size && e->key.hash == key->hash;
 }
 
 /* Ours alone: owned by the effective user, writable by nobody else. */
@@ -101,11 +131,11 @@ static bool parse_u64(const char *s, const char *end, uint64_t *v)
 	return true;
 }
 
-/* One line: RELPATH SIZE MTIME_NS CTIME_NS INO DEV {Wvalue|Fvalue}..., tab-separated. */
+/* One line: RELPATH SIZE HASH {Wvalue|Fvalue}..., tab-separated. */
 static int parse_line(const char *line, size_t len, struct cache_entry *e)
 {
 	const char *p = line, *end = line + len;
-	uint64_t *nums[] = { &e->size, &e->mtime_ns, &e->ctime_ns, &e->ino, &e->dev };
+	uint64_t *nums[] = { &e->key.size, &e->key.hash };
 	const char *tab = memchr(p, '\t', end - p);
 	int r;
 
@@ -250,7 +280,7 @@ static const char *find_line(const struct modset_cache *c, const char *relpath)
 	return NULL;
 }
 
-bool cache_get(struct modset_ctx *ctx, const char *relpath, const struct stat *st,
+bool cache_get(struct modset_ctx *ctx, const char *relpath, const struct cache_key *key,
 	       struct strv *weakdep, struct strv *firmware)
 {
 	struct cache_entry *e, parsed = { 0 };
@@ -268,7 +298,7 @@ bool cache_get(struct modset_ctx *ctx, const char *relpath, const struct stat *s
 			goto out;
 		e = &parsed;
 	}
-	if (!entry_matches(e, st))
+	if (!entry_matches(e, key))
 		goto out;
 	hit = true;
 	for (size_t i = 0; i < e->weakdep.n && hit; i++)
@@ -291,7 +321,7 @@ static bool storable(const char *s)
 	return *s && !strpbrk(s, "\t\n");
 }
 
-void cache_put(struct modset_ctx *ctx, const char *relpath, const struct stat *st,
+void cache_put(struct modset_ctx *ctx, const char *relpath, const struct cache_key *key,
 	       const struct strv *weakdep, const struct strv *firmware)
 {
 	struct modset_cache *c = &ctx->cache;
@@ -311,11 +341,7 @@ void cache_put(struct modset_ctx *ctx, const char *relpath, const struct stat *s
 		entry_free(e);
 		return;
 	}
-	e->size = st->st_size;
-	e->mtime_ns = ns(&st->st_mtim);
-	e->ctime_ns = ns(&st->st_ctim);
-	e->ino = st->st_ino;
-	e->dev = st->st_dev;
+	e->key = *key;
 	for (size_t i = 0; i < weakdep->n; i++)
 		strv_push(&e->weakdep, weakdep->v[i]);
 	for (size_t i = 0; i < firmware->n; i++)
@@ -419,8 +445,7 @@ void cache_flush(struct modset_ctx *ctx)
 			continue;
 		}
 		k++;
-		fprintf(f, "%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64,
-			e->relpath, e->size, e->mtime_ns, e->ctime_ns, e->ino, e->dev);
+		fprintf(f, "%s\t%" PRIu64 "\t%" PRIu64, e->relpath, e->key.size, e->key.hash);
 		for (size_t w = 0; w < e->weakdep.n; w++)
 			fprintf(f, "\tW%s", e->weakdep.v[w]);
 		for (size_t w = 0; w < e->firmware.n; w++)

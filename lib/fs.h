@@ -28,10 +28,12 @@ enum fs_resolve {
 /*
  * openat(@dirfd, @path, @flags) with every component resolved beneath @dirfd as
  * @how says, magic links (/proc/PID/fd/N) refused: openat2() with RESOLVE_BENEATH
- * or RESOLVE_IN_ROOT, and RESOLVE_NO_MAGICLINKS. Where openat2() is missing (Linux
- * before 5.6, or MODSET_NO_OPENAT2=1 in the environment, for tests), a walk opens
- * one component at a time with O_NOFOLLOW and refuses every symlink (-ELOOP) and
- * every "..": stricter, never looser. A leading '/' in @path is dropped; "" is the
+ * or RESOLVE_IN_ROOT, and RESOLVE_NO_MAGICLINKS. Where openat2() cannot be used
+ * (Linux before 5.6, valgrind, or MODSET_NO_OPENAT2=1 in the environment, for
+ * tests), the same resolution is done one component at a time: each directory
+ * opened O_NOFOLLOW from the one before, each symlink read and followed by hand
+ * (40 at most, -ELOOP), an absolute one or a ".." above @dirfd refused (BENEATH,
+ * -EXDEV) or kept inside it (IN_ROOT). A leading '/' in @path is dropped; "" is the
  * directory itself. O_CLOEXEC is always added; no O_CREAT. Returns the new fd or
  * -errno.
  */

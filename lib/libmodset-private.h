@@ -315,9 +315,17 @@ struct modset_cache {
 	struct ptrv added;   /* struct cache_entry *, read this run */
 	struct hmap added_by_path;
 };
-bool cache_get(struct modset_ctx *ctx, const char *relpath, const struct stat *st,
+/* What a cache entry is keyed by, besides the relpath: the module file's size and a
+ * hash of its bytes (as stored: a .ko.xz is hashed compressed, far cheaper than
+ * decompressing it). */
+struct cache_key {
+	uint64_t size, hash;
+};
+/* The key of the open module file @fd (read, not changed). 0 or -errno. */
+int cache_key_of(int fd, struct cache_key *key);
+bool cache_get(struct modset_ctx *ctx, const char *relpath, const struct cache_key *key,
 	       struct strv *weakdep, struct strv *firmware);
-void cache_put(struct modset_ctx *ctx, const char *relpath, const struct stat *st,
+void cache_put(struct modset_ctx *ctx, const char *relpath, const struct cache_key *key,
 	       const struct strv *weakdep, const struct strv *firmware);
 void cache_flush(struct modset_ctx *ctx);
 void cache_done(struct modset_cache *c);

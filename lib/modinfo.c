@@ -347,15 +347,30 @@ static unsigned int worker_count(size_t n)
 	return w < (size_t)cpus ? (unsigned int)w : (unsigned int)cpus;
 }
 
+/* The cache key of a job's file (opened as the reader opens it), or false. */
+static bool job_key(struct modset_ctx *ctx, const struct modinfo_job *job,
+		    struct cache_key *key)
+{
+	struct stat st;
+	const char *why = NULL;
+	int fd = tree_open_regular(ctx, job->path, SIZE_MAX, &st, &why), r;
+
+	if (fd < 0)
+		return false;
+	r = cache_key_of(fd, key);
+	close(fd);
+	return r == 0;
+}
+
 /* Jobs the cache answers are filled from it; the rest are read, then cached. */
 static size_t from_cache(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t n,
-			 struct stat *st, struct modinfo_job **todo)
+			 struct cache_key *keys, struct modinfo_job **todo)
 {
 	size_t ntodo = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		jobs[i].cached = st && stat(jobs[i].path, &st[i]) == 0 &&
-				 cache_get(ctx, jobs[i].relpath, &st[i], &jobs[i].weakdep,
+		jobs[i].cached = keys && job_key(ctx, &jobs[i], &keys[i]) &&
+				 cache_get(ctx, jobs[i].relpath, &keys[i], &jobs[i].weakdep,
 					   &jobs[i].firmware);
 		if (!jobs[i].cached)
 			todo[ntodo++] = &jobs[i];
@@ -383,17 +398,17 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
 	pthread_t threads[16];
 	unsigned int nthreads, started = 0;
 	_cleanup_free_ struct modinfo_job **todo = NULL;
-	_cleanup_free_ struct stat *st = NULL;
+	_cleanup_free_ struct cache_key *keys = NULL;
 
 	if (n == 0)
 		return 0;
 	todo = calloc(n, sizeof(*todo));
 	if (ctx->cache_dir)
-		st = calloc(n, sizeof(*st));
-	if (!todo || (ctx->cache_dir && !st))
+		keys = calloc(n, sizeof(*keys));
+	if (!todo || (ctx->cache_dir && !keys))
 		return -ENOMEM;
 	pool.todo = todo;
-	pool.n = from_cache(ctx, jobs, n, st, todo);
+	pool.n = from_cache(ctx, jobs, n, keys, todo);
 
 	nthreads = worker_count(pool.n);
 	for (unsigned int i = 1; i < nthreads; i++) {
@@ -411,8 +426,8 @@ int modinfo_read_batch(struct modset_ctx *ctx, struct modinfo_job *jobs, size_t 
 			log_job_error(ctx, &jobs[i], pool.max);
 			return jobs[i].err;
 		}
-		if (st && !jobs[i].cached && st[i].st_size)
-			cache_put(ctx, jobs[i].relpath, &st[i], &jobs[i].weakdep,
+		if (keys && !jobs[i].cached && keys[i].size)
+			cache_put(ctx, jobs[i].relpath, &keys[i], &jobs[i].weakdep,
 				  &jobs[i].firmware);
 	}
 	return 0;

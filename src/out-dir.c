@@ -122,10 +122,6 @@ static int enter_parent(struct dirout *d, const char *path)
 		d->pfd = -1;
 		if (e == EXDEV)
 			log_error("%s: leads outside %s", d->parent, d->dir);
-		else if (e == ELOOP)
-			log_error("%s: a symbolic link on the way, not followed (this "
-				    "kernel has no openat2())",
-				    d->parent);
 		else
 			log_error("%s: %s", d->parent, strerror(e));
 		return -ECANCELED;

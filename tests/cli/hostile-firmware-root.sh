@@ -16,7 +16,7 @@ rm -rf "$S/lib/firmware" && ln -s "$T/host/fw" "$S/lib/firmware"
 echo "== SYSROOT/lib/firmware -> $T/host/fw (absolute): the sysroot's copy"
 "$MODSET" -r "$M" --no-cache -q -f dir -o "$T/out" fwplain; echo "[exit $?]"
 cat "$T/out/lib/firmware/plain.bin"
-echo "-- MODSET_NO_OPENAT2=1: the link leaves the sysroot, the directory is skipped"
+echo "-- MODSET_NO_OPENAT2=1: the same (the walk resolves the link inside the sysroot too)"
 rm -rf "$T/out"
 MODSET_NO_OPENAT2=1 "$MODSET" -r "$M" --no-cache -q -f dir -o "$T/out" fwplain
 echo "[exit $?]"

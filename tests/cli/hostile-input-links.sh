@@ -7,8 +7,8 @@
 # that is one, a module directory that is an absolute link or a relative one
 # climbing out by "..". Each is an error naming the file, exit 2, and the host
 # file's bytes are nowhere in the output. Then the same with MODSET_NO_OPENAT2=1
-# (the fallback walk): refused too, never looser; and on the intact tree the
-# fallback gives the same image.
+# (the fallback walk, which resolves by hand as openat2() does): refused the
+# same way; and on the intact tree the fallback gives the same image.
 . "$SRCDIR/tests/cli/lib.sh"
 M=$(copytree hard)
 K=${M##*/}

@@ -16,7 +16,7 @@ ln -s "$T/host/y.conf" "$S/etc/modprobe.d/y.conf"
 
 echo "== -f list chain1: the sysroot's alternatives file, not the host's"
 "$MODSET" -r "$M" --no-cache -f list chain1 2>&1 | rel "$T"
-echo "-- MODSET_NO_OPENAT2=1: the links are refused, never followed on the host"
+echo "-- MODSET_NO_OPENAT2=1: the same (the walk resolves them inside the sysroot too)"
 MODSET_NO_OPENAT2=1 "$MODSET" -r "$M" --no-cache -f list chain1 2>&1 | rel "$T"
 echo "== --with-config: the sysroot's file is copied"
 "$MODSET" -r "$M" --no-cache -q --with-config -f dir -o "$T/out" chain1

@@ -9,8 +9,8 @@
  *
  * Properties:
  *  - lookups of arbitrary relpaths (the first field of every line, with the numbers
- *    of that line as the file's stat, so that lines can hit) never read out of
- *    bounds, and a hit returns only what the line holds;
+ *    of that line as the file's key, size and hash, so that lines can hit) never read
+ *    out of bounds, and a hit returns only what the line holds;
  *  - after cache_put() + cache_flush(), the file written back is a valid cache in
  *    which the new entry is found (when the input holds no NUL byte: lines with
  *    one are only ever misses).
@@ -29,12 +29,12 @@ static char *cache_file;
 static char *discover_cache_file(void)
 {
 	struct strv none = { 0 };
-	struct stat st = { .st_size = 1 };
+	struct cache_key key = { .size = 1 };
 	char *found = NULL;
 	DIR *d;
 	struct dirent *e;
 
-	cache_put(ctx, "kernel/discover.ko", &st, &none, &none);
+	cache_put(ctx, "kernel/discover.ko", &key, &none, &none);
 	cache_flush(ctx);
 	cache_done(&ctx->cache);
 	d = opendir(fuzz_path(0, "cache"));
@@ -93,28 +93,21 @@ static bool strv_in_input(const struct strv *v, char tag)
 	return true;
 }
 
-/* Look up the relpath of the line at @line, with that line's numbers as the stat. */
+/* Look up the relpath of the line at @line, with that line's numbers as the key. */
 static void lookup_line(const char *line, const char *end)
 {
 	const char *tab = memchr(line, '\t', (size_t)(end - line)), *p;
 	struct strv wd = { 0 }, fw = { 0 };
-	struct stat st = { 0 };
+	struct cache_key key = { 0 };
 	char *relpath;
 
 	relpath = fuzz_strndup(line, tab ? (size_t)(tab - line) : (size_t)(end - line));
 	if (tab) {
 		p = tab + 1;
-		st.st_size = (off_t)num(&p, end);
-		{
-			uint64_t ns = num(&p, end);
-
-			st.st_mtim.tv_sec = (time_t)(ns / 1000000000u);
-			st.st_mtim.tv_nsec = (long)(ns % 1000000000u);
-		}
-		st.st_ino = (ino_t)num(&p, end);
-		st.st_dev = (dev_t)num(&p, end);
+		key.size = num(&p, end);
+		key.hash = num(&p, end);
 	}
-	if (cache_get(ctx, relpath, &st, &wd, &fw)) {
+	if (cache_get(ctx, relpath, &key, &wd, &fw)) {
 		/* A hit returns what the file holds. */
 		FUZZ_ASSERT(strv_in_input(&wd, 'W'));
 		FUZZ_ASSERT(strv_in_input(&fw, 'F'));
@@ -130,19 +123,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct modset_cache *c = &ctx->cache;
 	struct strv wd = { 0 }, fw = { 0 }, nwd = { 0 }, nfw = { 0 };
-	struct stat st = { .st_size = 4242, .st_ino = 7, .st_dev = 9 };
+	struct cache_key key = { .size = 4242, .hash = 7 };
 	char *heap = NULL;
 	const char *s, *end;
 	int n = 0;
 
-	st.st_mtim.tv_sec = 1234567;
 	cur_data = data;
 	cur_size = size;
 	cache_done(c);
 	fuzz_write(cache_file, data, size);
 
 	/* The first lookup loads the file (mapped). */
-	cache_get(ctx, "kernel/first.ko", &st, &wd, &fw);
+	cache_get(ctx, "kernel/first.ko", &key, &wd, &fw);
 	strv_done(&wd);
 	strv_done(&fw);
 	FUZZ_ASSERT(c->loaded);
@@ -171,14 +163,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Merge a new entry and write the file back. */
 	strv_push(&wd, "wd");
 	strv_push(&fw, "fw/x.bin");
-	cache_put(ctx, "kernel/fuzz/put.ko", &st, &wd, &fw);
+	cache_put(ctx, "kernel/fuzz/put.ko", &key, &wd, &fw);
 	FUZZ_ASSERT(c->dirty);
 	cache_flush(ctx);
 	cache_done(c); /* data/end pointed into heap: not unmapped */
 	free(heap);
 
 	if (!memchr(data, '\0', size)) {
-		FUZZ_ASSERT(cache_get(ctx, "kernel/fuzz/put.ko", &st, &nwd, &nfw));
+		FUZZ_ASSERT(cache_get(ctx, "kernel/fuzz/put.ko", &key, &nwd, &nfw));
 		FUZZ_ASSERT(nwd.n == 1 && streq(nwd.v[0], "wd"));
 		FUZZ_ASSERT(nfw.n == 1 && streq(nfw.v[0], "fw/x.bin"));
 	}
