@@ -382,32 +382,78 @@ static int order_append(struct modset_set *set, struct modset_module *m)
 	return ptrv_push(&set->order, m);
 }
 
-static int probe(struct modset_set *set, struct modset_module *m);
+/*
+ * kmod's probe list, without recursion (a chain of softdeps is as deep as the input):
+ *
+ *	probe(m):        once per module: fill(h) for each hard dep h of m, then fill(m)
+ *	fill(m):         probe(p) for each pre p, append m, probe(q) for each post q
+ *
+ * Each probe frame is a module not visited before, and holds at most one fill frame
+ * above it (it becomes its own fill frame when its hard deps are done), so the stack
+ * never holds more than twice the set's modules.
+ */
+enum probe_step {
+	STEP_HARD, /* probe(m): fill the next hard dep */
+	STEP_PRE,  /* fill(m): probe the next pre */
+	STEP_POST, /* fill(m): probe the next post */
+};
 
-static int fill_softdep(struct modset_set *set, struct modset_module *m)
+struct probe_frame {
+	struct modset_module *m;
+	size_t i;
+	enum probe_step step;
+};
+
+static int probe(struct modset_set *set, struct modset_module *root, struct probe_frame *st)
 {
-	int r = 0;
+	size_t n = 0;
 
-	for (size_t i = 0; i < m->pre.n && r == 0; i++)
-		r = probe(set, m->pre.v[i]);
-	if (r == 0)
-		r = order_append(set, m);
-	for (size_t i = 0; i < m->post.n && r == 0; i++)
-		r = probe(set, m->post.v[i]);
-	return r;
+	if (root->probe_visited)
+		return 0;
+	root->probe_visited = true;
+	st[n++] = (struct probe_frame){ root, 0, STEP_HARD };
+	while (n > 0) {
+		struct probe_frame *f = &st[n - 1];
+		struct modset_module *m = f->m, *t;
+		int r;
+
+		if (f->step == STEP_HARD) {
+			if (f->i < m->hard.n)
+				st[n++] = (struct probe_frame){ m->hard.v[f->i++], 0, STEP_PRE };
+			else
+				*f = (struct probe_frame){ m, 0, STEP_PRE };
+			continue;
+		}
+		if (f->step == STEP_PRE && f->i == m->pre.n) {
+			r = order_append(set, m);
+			if (r < 0)
+				return r;
+			*f = (struct probe_frame){ m, 0, STEP_POST };
+			continue;
+		}
+		if (f->step == STEP_POST && f->i == m->post.n) {
+			n--;
+			continue;
+		}
+		t = f->step == STEP_PRE ? m->pre.v[f->i++] : m->post.v[f->i++];
+		if (t->probe_visited)
+			continue;
+		t->probe_visited = true;
+		st[n++] = (struct probe_frame){ t, 0, STEP_HARD };
+	}
+	return 0;
 }
 
-static int probe(struct modset_set *set, struct modset_module *m)
+static int probe_roots(struct modset_set *set)
 {
+	_cleanup_free_ struct probe_frame *st = NULL;
 	int r = 0;
 
-	if (m->probe_visited)
-		return 0;
-	m->probe_visited = true;
-	for (size_t i = 0; i < m->hard.n && r == 0; i++)
-		r = fill_softdep(set, m->hard.v[i]);
-	if (r == 0)
-		r = fill_softdep(set, m);
+	st = malloc((2 * set->mods.n + 2) * sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->roots.n && r == 0; i++)
+		r = probe(set, set->roots.v[i], st);
 	return r;
 }
 
@@ -439,32 +485,12 @@ static bool has_edge(const struct modset_module *m, const struct modset_module *
 	return false;
 }
 
-static int strongconnect(struct tarjan *t, struct modset_module *m)
+/* The component whose root @m is: the stack from @m up. A cycle when it has more than
+ * one module, or one with an edge to itself. */
+static int pop_component(struct tarjan *t, struct modset_module *m)
 {
-	const struct ptrv *lists[] = { &m->hard, &m->pre, &m->post, &m->weak };
 	size_t base;
-	int r;
 
-	m->tarjan_index = m->tarjan_low = ++t->index;
-	if (ptrv_push(&t->stack, m) < 0)
-		return -ENOMEM;
-	m->tarjan_on_stack = true;
-	for (size_t k = 0; k < ARRAY_SIZE(lists); k++)
-		for (size_t i = 0; i < lists[k]->n; i++) {
-			struct modset_module *w = lists[k]->v[i];
-
-			if (!w->tarjan_index) {
-				r = strongconnect(t, w);
-				if (r < 0)
-					return r;
-				if (w->tarjan_low < m->tarjan_low)
-					m->tarjan_low = w->tarjan_low;
-			} else if (w->tarjan_on_stack && w->tarjan_index < m->tarjan_low) {
-				m->tarjan_low = w->tarjan_index;
-			}
-		}
-	if (m->tarjan_low != m->tarjan_index)
-		return 0;
 	for (base = t->stack.n; t->stack.v[base - 1] != m; base--)
 		;
 	base--;
@@ -488,16 +514,75 @@ static int strongconnect(struct tarjan *t, struct modset_module *m)
 	return 0;
 }
 
+/* Where strongconnect(m) is in its edges: list k of hard, pre, post, weak, item i. */
+struct tarjan_frame {
+	struct modset_module *m;
+	size_t k, i;
+};
+
+static int tarjan_enter(struct tarjan *t, struct tarjan_frame *f, struct modset_module *m)
+{
+	m->tarjan_index = m->tarjan_low = ++t->index;
+	if (ptrv_push(&t->stack, m) < 0)
+		return -ENOMEM;
+	m->tarjan_on_stack = true;
+	*f = (struct tarjan_frame){ m, 0, 0 };
+	return 0;
+}
+
+/* Tarjan's strongconnect(@root), the recursion on an explicit stack of @frames: one
+ * per module on the path from @root, each a module of the set entered once, so at
+ * most the set's modules. */
+static int strongconnect(struct tarjan *t, struct modset_module *root,
+			 struct tarjan_frame *frames)
+{
+	size_t n = 0;
+	int r;
+
+	r = tarjan_enter(t, &frames[n++], root);
+	while (n > 0 && r == 0) {
+		struct tarjan_frame *f = &frames[n - 1];
+		struct modset_module *m = f->m, *w;
+		const struct ptrv *lists[] = { &m->hard, &m->pre, &m->post, &m->weak };
+
+		while (f->k < ARRAY_SIZE(lists) && f->i == lists[f->k]->n) {
+			f->k++;
+			f->i = 0;
+		}
+		if (f->k < ARRAY_SIZE(lists)) {
+			w = lists[f->k]->v[f->i++];
+			if (!w->tarjan_index)
+				r = tarjan_enter(t, &frames[n++], w);
+			else if (w->tarjan_on_stack && w->tarjan_index < m->tarjan_low)
+				m->tarjan_low = w->tarjan_index;
+			continue;
+		}
+		/* all edges done: back in the caller's loop */
+		if (m->tarjan_low == m->tarjan_index) {
+			r = pop_component(t, m);
+			if (r < 0)
+				return r;
+		}
+		if (--n > 0 && m->tarjan_low < frames[n - 1].m->tarjan_low)
+			frames[n - 1].m->tarjan_low = m->tarjan_low;
+	}
+	return r;
+}
+
 static int find_cycles(struct modset_set *set)
 {
 	struct tarjan t = { .set = set };
+	_cleanup_free_ struct tarjan_frame *frames = NULL;
 	int r = 0;
 
+	frames = malloc((set->mods.n + 1) * sizeof(*frames));
+	if (!frames)
+		return -ENOMEM;
 	for (size_t i = 0; i < set->mods.n && r == 0; i++) {
 		struct modset_module *m = set->mods.v[i];
 
 		if (!m->tarjan_index)
-			r = strongconnect(&t, m);
+			r = strongconnect(&t, m, frames);
 	}
 	ptrv_done(&t.stack);
 	if (r == 0 && set->cycles.n > 1)
@@ -554,8 +639,8 @@ MODSET_EXPORT int modset_resolve(struct modset_ctx *ctx, const char *const *root
 		r = phase_load(set);
 	if (r == 0)
 		r = phase_image(set);
-	for (size_t i = 0; i < set->roots.n && r == 0; i++)
-		r = probe(set, set->roots.v[i]);
+	if (r == 0)
+		r = probe_roots(set);
 	if (r == 0)
 		r = find_cycles(set);
 	cache_flush(ctx);
