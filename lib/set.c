@@ -403,9 +403,17 @@ static bool next_edge(struct edge_iter *it, const struct modset_module **to,
 	return false;
 }
 
+/* An edge into a module from one a step closer to the roots. */
+struct back_edge {
+	size_t from; /* index in set->mods */
+	enum modset_edge edge;
+};
+
 struct chains {
 	const struct modset_set *set;
 	size_t *dist;			/* by module index in set->mods; SIZE_MAX = unreached */
+	size_t *back_start;		/* by module index: its edges in back, to the next's start */
+	struct back_edge *back;		/* by target, then source index, then edge order */
 	const struct modset_module **path; /* built backwards */
 	enum modset_edge *edges;
 	struct ptrv found;		/* struct chain * */
@@ -436,52 +444,112 @@ static size_t mod_index(const struct modset_set *set, const struct modset_module
 	return SIZE_MAX;
 }
 
-#define MAX_CHAINS 1000
-
-/* Walk back from @m (at distance d) to a root along edges that shorten the
- * distance by one; every complete walk is a shortest chain. */
-static int collect(struct chains *c, const struct modset_module *m, size_t d, size_t len)
+/* The edges that shorten the distance by one, grouped by target (counted in a first
+ * pass, stored in a second), each group in source index order. */
+static int back_edges(struct chains *c)
 {
 	const struct modset_set *set = c->set;
+	size_t n = set->mods.n, total = 0;
 
-	c->path[len] = m;
-	if (d == 0) {
-		struct chain *ch = calloc(1, sizeof(*ch));
+	c->back_start = calloc(n + 1, sizeof(*c->back_start));
+	if (!c->back_start)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < n; k++) {
+			struct edge_iter it = { .m = set->mods.v[k] };
+			const struct modset_module *to;
+			enum modset_edge edge;
 
-		if (!ch)
-			return -ENOMEM;
-		ch->n = len + 1;
-		ch->mods = calloc(ch->n, sizeof(*ch->mods));
-		ch->edges = calloc(ch->n, sizeof(*ch->edges));
-		if (!ch->mods || !ch->edges || ptrv_push(&c->found, ch) < 0) {
-			free(ch->mods);
-			free(ch->edges);
-			free(ch);
-			return -ENOMEM;
+			if (c->dist[k] == SIZE_MAX)
+				continue;
+			while (next_edge(&it, &to, &edge)) {
+				size_t j = mod_index(set, to);
+
+				if (j == SIZE_MAX || c->dist[j] != c->dist[k] + 1)
+					continue;
+				if (pass == 0)
+					c->back_start[j + 1]++;
+				else
+					c->back[c->back_start[j]++] = (struct back_edge){ k, edge };
+			}
 		}
-		for (size_t i = 0; i < ch->n; i++)
-			ch->mods[i] = c->path[len - i];
-		for (size_t i = 0; i + 1 < ch->n; i++)
-			ch->edges[i] = c->edges[len - i - 1];
-		return 0;
+		if (pass == 1)
+			break;
+		for (size_t j = 0; j < n; j++)
+			c->back_start[j + 1] += c->back_start[j];
+		total = c->back_start[n];
+		c->back = malloc((total ? total : 1) * sizeof(*c->back));
+		if (!c->back)
+			return -ENOMEM;
 	}
-	for (size_t k = 0; k < set->mods.n && c->found.n < MAX_CHAINS; k++) {
-		const struct modset_module *p = set->mods.v[k], *to;
-		struct edge_iter it = { .m = p };
-		enum modset_edge edge;
+	/* filling moved each group's start to the next one's: shift them back */
+	memmove(c->back_start + 1, c->back_start, n * sizeof(*c->back_start));
+	c->back_start[0] = 0;
+	return 0;
+}
+
+#define MAX_CHAINS 1000
+
+static int add_chain(struct chains *c, size_t len)
+{
+	struct chain *ch = calloc(1, sizeof(*ch));
+
+	if (!ch)
+		return -ENOMEM;
+	ch->n = len + 1;
+	ch->mods = calloc(ch->n, sizeof(*ch->mods));
+	ch->edges = calloc(ch->n, sizeof(*ch->edges));
+	if (!ch->mods || !ch->edges || ptrv_push(&c->found, ch) < 0) {
+		free(ch->mods);
+		free(ch->edges);
+		free(ch);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ch->n; i++)
+		ch->mods[i] = c->path[len - i];
+	for (size_t i = 0; i + 1 < ch->n; i++)
+		ch->edges[i] = c->edges[len - i - 1];
+	return 0;
+}
+
+/* Walk back from @target (at distance @d) to a root along edges that shorten the
+ * distance by one; every complete walk is a shortest chain. Depth-first, on an
+ * explicit stack: @pos[len] is the next back edge to take from path[len]. Sources
+ * are tried in index order, and no new one once MAX_CHAINS are found. */
+static int collect(struct chains *c, size_t target, size_t d, size_t *pos)
+{
+	const struct modset_set *set = c->set;
+	size_t len = 0;
+
+	c->path[0] = set->mods.v[target];
+	pos[0] = c->back_start[target];
+	if (d == 0)
+		return add_chain(c, 0);
+	for (;;) {
+		size_t j = mod_index(set, c->path[len]), e = pos[len];
+		const struct back_edge *b = &c->back[e];
 		int r;
 
-		if (c->dist[k] != d - 1)
+		if (e == c->back_start[j + 1] ||
+		    ((e == c->back_start[j] || b[-1].from != b->from) &&
+		     c->found.n >= MAX_CHAINS)) {
+			if (len == 0)
+				return 0;
+			len--;
 			continue;
-		while (next_edge(&it, &to, &edge))
-			if (to == m) {
-				c->edges[len] = edge;
-				r = collect(c, p, d - 1, len + 1);
-				if (r < 0)
-					return r;
-			}
+		}
+		pos[len]++;
+		c->edges[len] = b->edge;
+		c->path[len + 1] = set->mods.v[b->from];
+		if (len + 1 == d) {
+			r = add_chain(c, len + 1);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		len++;
+		pos[len] = c->back_start[b->from];
 	}
-	return 0;
 }
 
 static int cmp_chain(const void *a, const void *b)
@@ -504,7 +572,7 @@ MODSET_EXPORT int modset_set_foreach_chain(const struct modset_set *set, const c
 {
 	const struct modset_module *target = modset_set_find(set, name);
 	struct chains c = { .set = set };
-	size_t *queue = NULL, qh = 0, qt = 0;
+	size_t *queue = NULL, qh = 0, qt = 0, ti;
 	int r = 0;
 
 	if (!target || !fn)
@@ -543,8 +611,12 @@ MODSET_EXPORT int modset_set_foreach_chain(const struct modset_set *set, const c
 			}
 		}
 	}
-	if (c.dist[mod_index(set, target)] != SIZE_MAX)
-		r = collect(&c, target, c.dist[mod_index(set, target)], 0);
+	ti = mod_index(set, target);
+	if (c.dist[ti] != SIZE_MAX) {
+		r = back_edges(&c);
+		if (r == 0)
+			r = collect(&c, ti, c.dist[ti], queue);
+	}
 	if (r == 0 && c.found.n > 1)
 		qsort(c.found.v, c.found.n, sizeof(void *), cmp_chain);
 	for (size_t i = 0; i < c.found.n && r == 0; i++) {
@@ -562,6 +634,8 @@ out:
 	}
 	ptrv_done(&c.found);
 	free(c.dist);
+	free(c.back_start);
+	free(c.back);
 	free(c.path);
 	free(c.edges);
 	free(queue);
