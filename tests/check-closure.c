@@ -1040,6 +1040,149 @@ START_TEST(roots_order_only_changes_load_order)
 }
 END_TEST
 
+/*
+ * Nothing in the closure recurses on the input (issue 12, hole 9): on a thread with a
+ * 1 MiB stack, a softdep chain of 50,000 modules (s0 pre: s1 ... pre: deep_tail) and a
+ * cycle of 50,000 (c0 post: c1 ... post: c0) resolve, and --why finds their chains.
+ * The chain is of builtins (cheap: no module file to build; they take part in the
+ * softdep walk as any module), every 10,000th a real module, so the load order has
+ * 5 + 1 entries, the deepest first; the cycle is of builtins only.
+ */
+#define DEEP_N 50000
+#define DEEP_STACK (1024 * 1024)
+
+static char *deep_dir;
+
+static void deep_setup(void)
+{
+	const char *srcdir = getenv("SRCDIR");
+	struct sbuf b = { 0 };
+	char *spec, *cmd;
+
+	deep_dir = make_tempdir();
+	sbuf_addf(&b, "kver 6.1.0-deep\nmodule deep_tail\n");
+	for (unsigned int i = 0; i < DEEP_N; i++) {
+		if (i % 10000 == 9999)
+			sbuf_addf(&b, "module r%u\n", i);
+		else
+			sbuf_addf(&b, "builtin s%u\n", i);
+		sbuf_addf(&b, "builtin c%u\n", i);
+	}
+	for (unsigned int i = 0; i < DEEP_N; i++) {
+		unsigned int j = i + 1;
+
+		sbuf_addf(&b, "config chain.conf softdep %c%u pre: ", i % 10000 == 9999 ? 'r' : 's',
+			  i);
+		if (j == DEEP_N)
+			sbuf_addf(&b, "deep_tail\n");
+		else
+			sbuf_addf(&b, "%c%u\n", j % 10000 == 9999 ? 'r' : 's', j);
+		sbuf_addf(&b, "config cycle.conf softdep c%u post: c%u\n", i, j % DEEP_N);
+	}
+	spec = write_text(deep_dir, "deep.spec", b.s);
+	cmd = xasprintf("sh '%s/tests/mkfixture.sh' '%s' '%s/tree'", srcdir ? srcdir : ".", spec,
+			deep_dir);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+	free(cmd);
+	free(spec);
+	free(b.s);
+}
+
+static void deep_teardown(void)
+{
+	rm_rf(deep_dir);
+	free(deep_dir);
+	deep_dir = NULL;
+}
+
+struct deep_run {
+	const char *root, *why;
+	unsigned int flags;
+	struct modset_set *set;
+	int r, why_r;
+	size_t chains, chain_len;
+};
+
+static int deep_chain(void *data, const struct modset_module *const *mods,
+		      const enum modset_edge *edges, size_t n)
+{
+	struct deep_run *run = data;
+
+	run->chains++;
+	run->chain_len = n;
+	return 0;
+}
+
+/* On the small stack: resolve, the chains to run->why, and free the set. */
+static void *deep_resolve(void *data)
+{
+	struct deep_run *run = data;
+	char *md = xasprintf("%s/tree/lib/modules/6.1.0-deep", deep_dir);
+	struct modset_ctx *ctx = modset_new(md, NULL);
+	const char *roots[] = { run->root, NULL };
+
+	free(md);
+	if (!ctx) {
+		run->r = -errno;
+		return NULL;
+	}
+	modset_set_log_fn(ctx, NULL, NULL);
+	run->r = modset_resolve(ctx, roots, run->flags, &run->set);
+	if (run->r == 0)
+		run->why_r = modset_set_foreach_chain(run->set, run->why, deep_chain, run);
+	modset_unref(ctx);
+	return NULL;
+}
+
+static void *deep_unref(void *data)
+{
+	modset_set_unref(data);
+	return NULL;
+}
+
+START_TEST(deep_soft_chain)
+{
+	static const unsigned int flags[] = { 0, COMPAT };
+	struct deep_run run = { .root = "s0", .why = "deep_tail", .flags = flags[_i] };
+	const char *want[] = { "deep_tail", "r49999", "r39999", "r29999", "r19999", "r9999" };
+
+	run_on_stack(DEEP_STACK, deep_resolve, &run);
+	ck_assert_int_eq(run.r, 0);
+	ck_assert_int_eq(run.why_r, 0);
+	ck_assert_uint_eq(modset_set_count(run.set), DEEP_N + 1);
+	ck_assert_uint_eq(modset_set_load_order_count(run.set), ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		ck_assert_str_eq(modset_module_get_name(modset_set_load_order(run.set, i)), want[i]);
+	ck_assert_uint_eq(modset_set_cycle_count(run.set), 0);
+	ck_assert_uint_eq(run.chains, 1);
+	ck_assert_uint_eq(run.chain_len, DEEP_N + 1);
+	run_on_stack(DEEP_STACK, deep_unref, run.set);
+}
+END_TEST
+
+START_TEST(deep_soft_cycle)
+{
+	struct deep_run run = { .root = "c0", .why = "c49999" };
+	const char *const *cycle;
+	size_t n = 0;
+
+	run_on_stack(DEEP_STACK, deep_resolve, &run);
+	ck_assert_int_eq(run.r, 0);
+	ck_assert_int_eq(run.why_r, 0);
+	ck_assert_uint_eq(modset_set_count(run.set), DEEP_N);
+	ck_assert_uint_eq(modset_set_load_order_count(run.set), 0); /* builtins only */
+	ck_assert_uint_eq(modset_set_cycle_count(run.set), 1);
+	cycle = modset_set_cycle(run.set, 0);
+	while (cycle[n])
+		n++;
+	ck_assert_uint_eq(n, DEEP_N);
+	ck_assert_str_eq(cycle[0], "c0"); /* sorted by name */
+	ck_assert_uint_eq(run.chains, 1);
+	ck_assert_uint_eq(run.chain_len, DEEP_N);
+	run_on_stack(DEEP_STACK, deep_unref, run.set);
+}
+END_TEST
+
 static Suite *closure_suite(void)
 {
 	Suite *s = suite_create("closure");
@@ -1087,6 +1230,11 @@ static Suite *closure_suite(void)
 	tcase_add_test(tc, invariants_every_module);
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, roots_order_only_changes_load_order);
+
+	tc = tcase_new(s, "deep");
+	tcase_add_unchecked_fixture(tc, deep_setup, deep_teardown);
+	tcase_add_loop_test(tc, deep_soft_chain, 0, 2);
+	tcase_add_test(tc, deep_soft_cycle);
 	return s;
 }
 

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1329,6 +1330,21 @@ static inline int run_suite(Suite *s)
 	free(tempbase);
 	tempbase = NULL;
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* Run fn(arg) on a thread with a stack of @stack bytes (a library caller's thread may
+ * have 1 MiB) and wait for it. Check's assertions belong on the test's own thread:
+ * @fn leaves its results in @arg. A stack overflow on the thread kills the test. */
+static inline void run_on_stack(size_t stack, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+
+	CHECK(pthread_attr_init(&attr) == 0);
+	CHECK(pthread_attr_setstacksize(&attr, stack) == 0);
+	CHECK(pthread_create(&th, &attr, fn, arg) == 0);
+	CHECK(pthread_join(th, NULL) == 0);
+	pthread_attr_destroy(&attr);
 }
 
 /* A test case with a timeout that survives ASan and slow machines. */
