@@ -44,11 +44,15 @@ struct node {
 	struct value *values;
 	unsigned char first, last;
 	struct node **child; /* last - first + 1 slots, NULL when no children */
+	struct node *next;   /* node_free()'s list of nodes left to free */
 };
 
+/* Nothing here recurses on the trie: its depth is up to the longest key's length
+ * (keys "a", "aa", "aaa"... nest), which the input decides. */
 struct kindex {
 	struct node *root;
 	size_t keys;
+	size_t max_key; /* the longest key's length: the trie is at most that + 1 deep */
 };
 
 static struct node *node_new(const char *prefix)
@@ -65,20 +69,31 @@ static struct node *node_new(const char *prefix)
 	return n;
 }
 
+/* @n and its subtree, each node's children put on a list of nodes left to free. */
 static void node_free(struct node *n)
 {
-	if (!n)
-		return;
-	if (n->child)
-		for (int c = n->first; c <= n->last; c++)
-			node_free(n->child[c - n->first]);
-	free(n->child);
-	for (struct value *v = n->values, *next; v; v = next) {
-		next = v->next;
-		free(v);
+	if (n)
+		n->next = NULL;
+	while (n) {
+		struct node *todo = n->next;
+
+		for (int c = n->first; n->child && c <= n->last; c++) {
+			struct node *child = n->child[c - n->first];
+
+			if (child) {
+				child->next = todo;
+				todo = child;
+			}
+		}
+		free(n->child);
+		for (struct value *v = n->values, *next; v; v = next) {
+			next = v->next;
+			free(v);
+		}
+		free(n->prefix);
+		free(n);
+		n = todo;
 	}
-	free(n->prefix);
-	free(n);
 }
 
 struct kindex *kindex_new(void)
@@ -181,6 +196,8 @@ int kindex_add(struct kindex *idx, const char *key, const char *value,
 
 	if (!idx || !key || !value || !*key || !ascii7(key) || !ascii7(value))
 		return -EINVAL;
+	if (strlen(key) > idx->max_key)
+		idx->max_key = strlen(key);
 	n = idx->root;
 	for (;;) {
 		struct node *next;
@@ -329,62 +346,118 @@ static size_t write_body(struct buf *b, const struct node *n, const uint32_t *re
 	return table;
 }
 
-/* depmod <= 33: each child's subtree in character order, then the node. */
-static uint32_t write_node_post(struct buf *b, const struct node *n)
-{
-	uint32_t *refs = NULL, ref;
+/* Where a writer is in a node: the next child character, the references of the
+ * children written (depmod <= 33) or the offset of the node's table (>= 34). */
+struct wframe {
+	const struct node *n;
+	int c;
+	uint32_t *refs;
+	size_t table;
+};
 
-	if (n->child) {
-		refs = calloc((size_t)(n->last - n->first + 1), sizeof(*refs));
-		if (!refs) {
-			b->err = -ENOMEM;
-			return 0;
+/* The next child of @f's node from f->c on (f->c moves past it), or NULL. */
+static const struct node *next_child(struct wframe *f)
+{
+	for (; f->n->child && f->c <= f->n->last; f->c++) {
+		const struct node *child = f->n->child[f->c - f->n->first];
+
+		if (child) {
+			f->c++;
+			return child;
 		}
-		for (int c = n->first; c <= n->last; c++)
-			if (n->child[c - n->first])
-				refs[c - n->first] = write_node_post(b, n->child[c - n->first]);
 	}
-	ref = node_ref(b, n);
-	write_body(b, n, refs);
-	free(refs);
+	return NULL;
+}
+
+static void post_enter(struct buf *b, struct wframe *f, const struct node *n)
+{
+	*f = (struct wframe){ .n = n, .c = n->first };
+	if (!n->child)
+		return;
+	f->refs = calloc((size_t)(n->last - n->first + 1), sizeof(*f->refs));
+	if (!f->refs)
+		b->err = -ENOMEM;
+}
+
+/* depmod <= 33: each child's subtree in character order, then the node. @st holds a
+ * frame per level of the trie. */
+static uint32_t write_node_post(struct buf *b, const struct node *root, struct wframe *st)
+{
+	size_t n = 0;
+
+	post_enter(b, &st[n++], root);
+	while (n > 0 && !b->err) {
+		struct wframe *f = &st[n - 1];
+		const struct node *child = next_child(f);
+		uint32_t ref;
+
+		if (child) {
+			post_enter(b, &st[n++], child);
+			continue;
+		}
+		ref = node_ref(b, f->n);
+		write_body(b, f->n, f->refs);
+		free(f->refs);
+		if (--n == 0)
+			return ref;
+		f = &st[n - 1];
+		f->refs[f->c - 1 - f->n->first] = ref;
+	}
+	while (n > 0)
+		free(st[--n].refs);
+	return 0;
+}
+
+static uint32_t pre_enter(struct buf *b, struct wframe *f, const struct node *n)
+{
+	uint32_t ref = node_ref(b, n);
+
+	*f = (struct wframe){ .n = n, .c = n->first, .table = write_body(b, n, NULL) };
 	return ref;
 }
 
 /* depmod >= 34 (kmod's index_write__node()): the node, then each child's subtree in
  * character order. A child's reference is where its subtree starts, so the node's
- * table is filled in as they are written. */
-static uint32_t write_node_pre(struct buf *b, const struct node *n)
+ * table is filled in as they are written. @st holds a frame per level of the trie. */
+static uint32_t write_node_pre(struct buf *b, const struct node *root, struct wframe *st)
 {
-	uint32_t ref = node_ref(b, n);
-	size_t table = write_body(b, n, NULL);
+	size_t n = 0;
+	uint32_t ref = pre_enter(b, &st[n++], root);
 
-	for (int c = n->first; n->child && c <= n->last; c++) {
-		const struct node *child = n->child[c - n->first];
+	while (n > 0 && !b->err) {
+		struct wframe *f = &st[n - 1];
+		const struct node *child = next_child(f);
 		uint32_t r;
 
-		if (!child)
+		if (!child) {
+			n--;
 			continue;
-		r = write_node_pre(b, child);
-		if (b->err)
-			return 0;
-		put_be32(b->p + table + 4 * (size_t)(c - n->first), r);
+		}
+		r = pre_enter(b, &st[n++], child);
+		if (!b->err)
+			put_be32(b->p + f->table + 4 * (size_t)(f->c - 1 - f->n->first), r);
 	}
-	return ref;
+	return b->err ? 0 : ref;
 }
 
 int kindex_write(const struct kindex *idx, enum modset_index_layout layout,
 		 unsigned char **ret, size_t *ret_len)
 {
 	struct buf b = { 0 };
+	struct wframe *st;
 	uint32_t root;
 
 	if (!idx || !ret || !ret_len)
 		return -EINVAL;
+	st = calloc(idx->max_key + 2, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
 	buf_be32(&b, KMOD_INDEX_MAGIC);
 	buf_be32(&b, KMOD_INDEX_VERSION);
 	buf_be32(&b, 0);
-	root = layout == MODSET_INDEX_PREORDER ? write_node_pre(&b, idx->root)
-					       : write_node_post(&b, idx->root);
+	root = layout == MODSET_INDEX_PREORDER ? write_node_pre(&b, idx->root, st)
+					       : write_node_post(&b, idx->root, st);
+	free(st);
 	if (b.err) {
 		free(b.p);
 		return b.err;
