@@ -213,6 +213,69 @@ START_TEST(order_independent)
 }
 END_TEST
 
+/*
+ * The writer does not recurse on the trie (issue 12, hole 9): keys "a", "aa", "aaa"...
+ * nest one node per key. On a thread with a 1 MiB stack, DEEP_KEYS of them are added,
+ * written in both layouts and freed; the deepest key reads back.
+ */
+#define DEEP_KEYS 20000
+
+struct deep_trie {
+	unsigned char *data[2];
+	size_t len[2];
+	int r;
+};
+
+static void *deep_trie_build(void *arg)
+{
+	struct deep_trie *t = arg;
+	struct kindex *idx = kindex_new();
+	char *key = malloc(DEEP_KEYS + 1);
+
+	t->r = idx && key ? 0 : -ENOMEM;
+	for (size_t i = 1; i <= DEEP_KEYS && t->r == 0; i++) {
+		char v[32];
+
+		memset(key, 'a', i);
+		key[i] = '\0';
+		snprintf(v, sizeof(v), "v%zu", i);
+		t->r = kindex_add(idx, key, v, 0);
+	}
+	for (size_t l = 0; l < 2 && t->r == 0; l++)
+		t->r = kindex_write(idx, layouts[l], &t->data[l], &t->len[l]);
+	kindex_free(idx);
+	free(key);
+	return NULL;
+}
+
+START_TEST(deep_trie)
+{
+	struct deep_trie t = { 0 };
+	char *deepest = malloc(DEEP_KEYS + 1), *want = xasprintf("v%d", DEEP_KEYS);
+
+	run_on_stack(1024 * 1024, deep_trie_build, &t);
+	ck_assert_int_eq(t.r, 0);
+	memset(deepest, 'a', DEEP_KEYS);
+	deepest[DEEP_KEYS] = '\0';
+	for (size_t l = 0; l < 2; l++) {
+		char *path = write_bytes(tmp, l ? "pre.bin" : "post.bin", t.data[l], t.len[l]);
+		char *got, *first;
+
+		assert_layout(path, layouts[l]);
+		got = lookup(path, deepest);
+		first = lookup(path, "a");
+		ck_assert_str_eq(got, want);
+		ck_assert_str_eq(first, "v1");
+		free(got);
+		free(first);
+		free(path);
+		free(t.data[l]);
+	}
+	free(deepest);
+	free(want);
+}
+END_TEST
+
 /* libkmod (the host's: 30) reads our modules.dep.bin / modules.alias.bin /
  * modules.symbols.bin / modules.builtin.bin in each layout: lookups, dependencies in
  * order, wildcard aliases with several providers, builtins. */
@@ -977,6 +1040,7 @@ int main(void)
 	tcase_add_test(tc, bad_input);
 	tcase_add_loop_test(tc, readback_lib, 0, 2);
 	tcase_add_loop_test(tc, order_independent, 0, 2);
+	tcase_add_test(tc, deep_trie);
 	tcase_add_loop_test(tc, readback_libkmod, 0, 2);
 	tc = tcase_new(s, "trees");
 	tcase_add_checked_fixture(tc, setup, teardown);
