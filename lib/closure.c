@@ -404,7 +404,8 @@ struct probe_frame {
 	enum probe_step step;
 };
 
-static int probe(struct modset_set *set, struct modset_module *root, struct probe_frame *st)
+static int probe(struct modset_set *set, struct modset_module *root,
+		 struct probe_frame *st)
 {
 	size_t n = 0;
 
@@ -418,8 +419,9 @@ static int probe(struct modset_set *set, struct modset_module *root, struct prob
 		int r;
 
 		if (f->step == STEP_HARD) {
-			if (f->i < m->hard.n)
-				st[n++] = (struct probe_frame){ m->hard.v[f->i++], 0, STEP_PRE };
+			t = f->i < m->hard.n ? m->hard.v[f->i++] : NULL;
+			if (t)
+				st[n++] = (struct probe_frame){ t, 0, STEP_PRE };
 			else
 				*f = (struct probe_frame){ m, 0, STEP_PRE };
 			continue;

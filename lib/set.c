@@ -412,8 +412,8 @@ struct back_edge {
 struct chains {
 	const struct modset_set *set;
 	size_t *dist;			/* by module index in set->mods; SIZE_MAX = unreached */
-	size_t *back_start;		/* by module index: its edges in back, to the next's start */
-	struct back_edge *back;		/* by target, then source index, then edge order */
+	size_t *back_start;		/* by module index: its first in back */
+	struct back_edge *back;		/* by target, source index, edge order */
 	const struct modset_module **path; /* built backwards */
 	enum modset_edge *edges;
 	struct ptrv found;		/* struct chain * */
@@ -470,7 +470,8 @@ static int back_edges(struct chains *c)
 				if (pass == 0)
 					c->back_start[j + 1]++;
 				else
-					c->back[c->back_start[j]++] = (struct back_edge){ k, edge };
+					c->back[c->back_start[j]++] =
+						(struct back_edge){ k, edge };
 			}
 		}
 		if (pass == 1)

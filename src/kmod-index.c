@@ -434,8 +434,9 @@ static uint32_t write_node_pre(struct buf *b, const struct node *root, struct wf
 			continue;
 		}
 		r = pre_enter(b, &st[n++], child);
-		if (!b->err)
-			put_be32(b->p + f->table + 4 * (size_t)(f->c - 1 - f->n->first), r);
+		if (!b->err) /* the slot of the child just taken: f->c moved past it */
+			put_be32(b->p + f->table + 4 * (size_t)(f->c - 1 - f->n->first),
+				 r);
 	}
 	return b->err ? 0 : ref;
 }

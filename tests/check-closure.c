@@ -1071,8 +1071,8 @@ static void deep_setup(void)
 	for (unsigned int i = 0; i < DEEP_N; i++) {
 		unsigned int j = i + 1;
 
-		sbuf_addf(&b, "config chain.conf softdep %c%u pre: ", i % 10000 == 9999 ? 'r' : 's',
-			  i);
+		sbuf_addf(&b, "config chain.conf softdep %c%u pre: ",
+			  i % 10000 == 9999 ? 'r' : 's', i);
 		if (j == DEEP_N)
 			sbuf_addf(&b, "deep_tail\n");
 		else
@@ -1080,8 +1080,8 @@ static void deep_setup(void)
 		sbuf_addf(&b, "config cycle.conf softdep c%u post: c%u\n", i, j % DEEP_N);
 	}
 	spec = write_text(deep_dir, "deep.spec", b.s);
-	cmd = xasprintf("sh '%s/tests/mkfixture.sh' '%s' '%s/tree'", srcdir ? srcdir : ".", spec,
-			deep_dir);
+	cmd = xasprintf("sh '%s/tests/mkfixture.sh' '%s' '%s/tree'",
+			srcdir ? srcdir : ".", spec, deep_dir);
 	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
 	free(cmd);
 	free(spec);
@@ -1129,7 +1129,8 @@ static void *deep_resolve(void *data)
 	modset_set_log_fn(ctx, NULL, NULL);
 	run->r = modset_resolve(ctx, roots, run->flags, &run->set);
 	if (run->r == 0)
-		run->why_r = modset_set_foreach_chain(run->set, run->why, deep_chain, run);
+		run->why_r =
+			modset_set_foreach_chain(run->set, run->why, deep_chain, run);
 	modset_unref(ctx);
 	return NULL;
 }
@@ -1144,15 +1145,19 @@ START_TEST(deep_soft_chain)
 {
 	static const unsigned int flags[] = { 0, COMPAT };
 	struct deep_run run = { .root = "s0", .why = "deep_tail", .flags = flags[_i] };
-	const char *want[] = { "deep_tail", "r49999", "r39999", "r29999", "r19999", "r9999" };
+	const char *want[] = { "deep_tail", "r49999", "r39999",
+			       "r29999",    "r19999", "r9999" };
 
 	run_on_stack(DEEP_STACK, deep_resolve, &run);
 	ck_assert_int_eq(run.r, 0);
 	ck_assert_int_eq(run.why_r, 0);
 	ck_assert_uint_eq(modset_set_count(run.set), DEEP_N + 1);
 	ck_assert_uint_eq(modset_set_load_order_count(run.set), ARRAY_SIZE(want));
-	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
-		ck_assert_str_eq(modset_module_get_name(modset_set_load_order(run.set, i)), want[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct modset_module *m = modset_set_load_order(run.set, i);
+
+		ck_assert_str_eq(modset_module_get_name(m), want[i]);
+	}
 	ck_assert_uint_eq(modset_set_cycle_count(run.set), 0);
 	ck_assert_uint_eq(run.chains, 1);
 	ck_assert_uint_eq(run.chain_len, DEEP_N + 1);

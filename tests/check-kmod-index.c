@@ -258,7 +258,8 @@ START_TEST(deep_trie)
 	memset(deepest, 'a', DEEP_KEYS);
 	deepest[DEEP_KEYS] = '\0';
 	for (size_t l = 0; l < 2; l++) {
-		char *path = write_bytes(tmp, l ? "pre.bin" : "post.bin", t.data[l], t.len[l]);
+		const char *name = l ? "pre.bin" : "post.bin";
+		char *path = write_bytes(tmp, name, t.data[l], t.len[l]);
 		char *got, *first;
 
 		assert_layout(path, layouts[l]);
