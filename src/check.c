@@ -93,16 +93,6 @@ struct check_image {
 };
 
 
-/* A copy of @s fit for a one-line message: control bytes become '?'. */
-static char *printable(const char *s)
-{
-	char *p = strdup(s);
-
-	for (char *q = p; q && *q; q++)
-		if ((unsigned char)*q < 0x20 || *q == 0x7f)
-			*q = '?';
-	return p;
-}
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -505,7 +495,8 @@ static int parse_archive(struct check_image *img, struct rd *r, size_t *entries)
 				x = rd_read(r, NULL, (4 - (r->pos - start) % 4) % 4);
 			return x < 0 ? x : 0;
 		}
-		shown = printable(name);
+		/* the name as written, for messages (log.c makes it printable) */
+		shown = strdup(name);
 		if (!shown) {
 			free(name);
 			return -ENOMEM;
